@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CallState,
+  EndReason,
+  EventSource,
+  PlaybackStatus,
+  isTerminal,
+  type CallRecord,
+  type PlaybackRecord,
+} from './call.js';
+import { moveCall, type CallEnding } from './call-state-machine.js';
+import type { NewCallEvent } from './call-store.js';
+
+/** A request to the provider that a committed change calls for; carried out after the commit. */
+export type Effect =
+  | { kind: 'play'; callId: string; providerCallId: string; playbackId: string; fileUrl: string; loop: boolean }
+  | { kind: 'stop'; callId: string; providerCallId: string };
+
+export const newPlaybackId = (): string => `pb_${randomUUID()}`;
+export const newCallId = (): string => `call_${randomUUID()}`;
+
+/**
+ * One call, its audio queue and the events and effects a single transaction adds to them.
+ *
+ * The service loads it inside a store transaction, changes it through these methods (which keep
+ * the log and the queue rules in one place) and writes back what changed.
+ */
+export class CallMutation {
+  readonly events: NewCallEvent[] = [];
+  readonly effects: Effect[] = [];
+  readonly newPlaybacks = new Set<string>();
+  readonly changedPlaybacks = new Set<string>();
+  callChanged = false;
+
+  constructor(
+    readonly call: CallRecord,
+    readonly playbacks: PlaybackRecord[],
+    readonly now: Date,
+    readonly isNew = false,
+  ) {}
+
+  /** Appends to the call's log; the sequence follows the last one, gap-free. */
+  record(
+    type: string,
+    payload: Record<string, unknown>,
+    options: { source?: EventSource; occurredAt?: Date; applied?: boolean; dedupeKey?: string } = {},
+  ): NewCallEvent {
+    this.call.lastSequence += 1;
+    this.callChanged = true;
+    const event: NewCallEvent = {
+      callId: this.call.id,
+      sequence: this.call.lastSequence,
+      type,
+      source: options.source ?? EventSource.SERVICE,
+      occurredAt: options.occurredAt ?? this.now,
+      receivedAt: this.now,
+      payload,
+      applied: options.applied ?? true,
+      deliveries: 1,
+      dedupeKey: options.dedupeKey,
+    };
+    this.events.push(event);
+    return event;
+  }
+
+  touchCall(): void {
+    this.callChanged = true;
+  }
+
+  get current(): PlaybackRecord | undefined {
+    return this.playbacks.find((p) => p.status === PlaybackStatus.PLAYING);
+  }
+
+  get queued(): PlaybackRecord[] {
+    return this.playbacks.filter((p) => p.status === PlaybackStatus.QUEUED).sort((a, b) => a.position - b.position);
+  }
+
+  playback(id: string | undefined): PlaybackRecord | undefined {
+    return id === undefined ? undefined : this.playbacks.find((p) => p.id === id);
+  }
+
+  /** Queues a file at the back, or at the front when it interrupts what plays. */
+  enqueue(fileUrl: string, loop: boolean, atFront = false): PlaybackRecord {
+    const positions = this.playbacks.map((p) => p.position);
+    const position = atFront ? Math.min(1, ...positions) - 1 : Math.max(0, ...positions) + 1;
+    const playback: PlaybackRecord = {
+      id: newPlaybackId(),
+      callId: this.call.id,
+      position,
+      fileUrl,
+      loop,
+      status: PlaybackStatus.QUEUED,
+      error: null,
+      queuedAt: this.now,
+      startedAt: null,
+      endedAt: null,
+    };
+    this.playbacks.push(playback);
+    this.newPlaybacks.add(playback.id);
+    this.record('playback.queued', { playbackId: playback.id, fileUrl, loop, interrupt: atFront });
+    return playback;
+  }
+
+  private setPlayback(playback: PlaybackRecord, status: PlaybackStatus, patch: Partial<PlaybackRecord> = {}): void {
+    Object.assign(playback, patch, { status });
+    if (!this.newPlaybacks.has(playback.id)) this.changedPlaybacks.add(playback.id);
+  }
+
+  /**
+   * Starts the first queued file when the call is answered and nothing plays. The playback is
+   * marked PLAYING in the same transaction that decides to play it, so a repeated trigger (a
+   * duplicated `answer`, two `done`s) finds it taken and never requests it twice.
+   */
+  playNext(): void {
+    if (this.call.state !== CallState.ACTIVE || this.current || !this.call.providerCallId) return;
+    const next = this.queued[0];
+    if (!next) return;
+    this.setPlayback(next, PlaybackStatus.PLAYING);
+    this.record('playback.requested', { playbackId: next.id, fileUrl: next.fileUrl, loop: next.loop });
+    this.effects.push({
+      kind: 'play',
+      callId: this.call.id,
+      providerCallId: this.call.providerCallId,
+      playbackId: next.id,
+      fileUrl: next.fileUrl,
+      loop: next.loop,
+    });
+  }
+
+  markStarted(playback: PlaybackRecord, at: Date): boolean {
+    if (playback.status !== PlaybackStatus.PLAYING || playback.startedAt) return false;
+    this.setPlayback(playback, PlaybackStatus.PLAYING, { startedAt: at });
+    return true;
+  }
+
+  markDone(playback: PlaybackRecord, at: Date): boolean {
+    if (playback.status !== PlaybackStatus.PLAYING) return false;
+    this.setPlayback(playback, PlaybackStatus.DONE, { endedAt: at, startedAt: playback.startedAt ?? at });
+    return true;
+  }
+
+  markFailed(playback: PlaybackRecord, error: string): boolean {
+    if (playback.status !== PlaybackStatus.PLAYING && playback.status !== PlaybackStatus.QUEUED) return false;
+    this.setPlayback(playback, PlaybackStatus.FAILED, { error, endedAt: this.now });
+    this.record('playback.failed', { playbackId: playback.id, error });
+    return true;
+  }
+
+  /** Stops what plays; asks the provider to stop it only when the call can still hear it. */
+  stopCurrent(askProvider: boolean): PlaybackRecord | undefined {
+    const current = this.current;
+    if (!current) return undefined;
+    this.setPlayback(current, PlaybackStatus.STOPPED, { endedAt: this.now });
+    this.record('playback.stopped', { playbackId: current.id });
+    if (askProvider && this.call.providerCallId && this.call.state === CallState.ACTIVE) {
+      this.effects.push({ kind: 'stop', callId: this.call.id, providerCallId: this.call.providerCallId });
+    }
+    return current;
+  }
+
+  cancelQueued(): number {
+    const queued = this.queued;
+    for (const playback of queued) {
+      this.setPlayback(playback, PlaybackStatus.CANCELLED, { endedAt: this.now });
+      this.record('playback.cancelled', { playbackId: playback.id });
+    }
+    return queued.length;
+  }
+
+  answer(at: Date): boolean {
+    if (!moveCall(this.call, CallState.ACTIVE, at)) return false;
+    this.touchCall();
+    this.playNext();
+    return true;
+  }
+
+  /** Ends the call: sticky, and whatever was left of its audio will never play. */
+  end(ending: CallEnding, at: Date, hangupCause: string | null): boolean {
+    if (isTerminal(this.call.state)) return false;
+    moveCall(this.call, ending.state, at);
+    this.call.endReason = ending.endReason;
+    this.call.hangupCause = hangupCause;
+    this.touchCall();
+    this.stopCurrent(false);
+    this.cancelQueued();
+    return true;
+  }
+
+  failWithProviderError(code: string, at: Date): boolean {
+    return this.end({ state: CallState.FAILED, endReason: EndReason.BANDWIDTH_ERROR }, at, code);
+  }
+}

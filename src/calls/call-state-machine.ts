@@ -1,0 +1,56 @@
+import { CallState, EndReason, isTerminal, type CallRecord } from './call.js';
+
+/**
+ * The call state machine: REQUESTED → RINGING → ACTIVE → COMPLETED, with FAILED reachable from any
+ * state that has not ended. Terminal states are sticky: nothing moves a call out of them.
+ */
+const NEXT: Record<CallState, readonly CallState[]> = {
+  REQUESTED: [CallState.RINGING, CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
+  RINGING: [CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
+  ACTIVE: [CallState.COMPLETED, CallState.FAILED],
+  COMPLETED: [],
+  FAILED: [],
+};
+
+export function canMove(from: CallState, to: CallState): boolean {
+  return NEXT[from].includes(to);
+}
+
+export interface CallEnding {
+  state: typeof CallState.COMPLETED | typeof CallState.FAILED;
+  endReason: EndReason;
+}
+
+/**
+ * How a Bandwidth hangup `cause` ends a call. A call that was answered always completes (someone
+ * hung up); before the answer the cause tells whether the far end was busy, refused, unreachable, or
+ * whether we cancelled it ourselves.
+ */
+export function endingForHangupCause(cause: string, wasAnswered: boolean): CallEnding {
+  if (wasAnswered) return { state: CallState.COMPLETED, endReason: EndReason.HANGUP };
+  switch (cause) {
+    case 'ORIGINATOR_CANCEL':
+    case 'NORMAL_CLEARING':
+      return { state: CallState.COMPLETED, endReason: EndReason.CANCELLED };
+    case 'USER_BUSY':
+      return { state: CallState.FAILED, endReason: EndReason.BUSY };
+    case 'CALL_REJECTED':
+      return { state: CallState.FAILED, endReason: EndReason.REJECTED };
+    case 'NO_ANSWER':
+      return { state: CallState.FAILED, endReason: EndReason.NO_ANSWER };
+    case 'UNALLOCATED_NUMBER':
+    case 'NORMAL_TEMPORARY_FAILURE':
+      return { state: CallState.FAILED, endReason: EndReason.UNREACHABLE };
+    default:
+      return { state: CallState.FAILED, endReason: EndReason.ERROR };
+  }
+}
+
+/** Applies a move to the record, refusing any the machine does not allow. */
+export function moveCall(call: CallRecord, to: CallState, at: Date): boolean {
+  if (!canMove(call.state, to)) return false;
+  call.state = to;
+  if (to === CallState.ACTIVE) call.answeredAt ??= at;
+  if (isTerminal(to)) call.endedAt ??= at;
+  return true;
+}

@@ -1,0 +1,50 @@
+/**
+ * The port through which the call domain talks to a telephony provider.
+ *
+ * The domain only knows this interface; the Bandwidth v1 client implements it. Every method
+ * rejects with a {@link ProviderError} when the provider refuses or cannot be reached.
+ */
+export interface VoiceGateway {
+  /** Places an outbound call. Never retried blindly: a second call would ring the phone twice. */
+  createCall(request: CreateProviderCall): Promise<{ providerCallId: string }>;
+  /** Answers a ringing inbound call. */
+  answer(providerCallId: string): Promise<void>;
+  /** Rejects a ringing inbound call. */
+  reject(providerCallId: string): Promise<void>;
+  /** Ends a call, whether it is ringing or answered. */
+  hangUp(providerCallId: string): Promise<void>;
+  /** Starts playing an audio file. `tag` comes back on the provider's playback events. */
+  playAudio(providerCallId: string, audio: { fileUrl: string; loop: boolean; tag: string }): Promise<void>;
+  /** Stops the file that is playing, if any. */
+  stopAudio(providerCallId: string): Promise<void>;
+}
+
+export interface CreateProviderCall {
+  from: string;
+  to: string;
+  /** Seconds to wait for an answer. */
+  callTimeoutSeconds?: number;
+  /** Absolute URL the provider sends this call's events to (may carry basic-auth credentials). */
+  callbackUrl: string;
+  /** Echoed on the call's events; we send our own call id so early events find their call. */
+  tag: string;
+}
+
+/**
+ * A failure reported by (or on the way to) the telephony provider.
+ *
+ * `code` is the provider's machine-readable error code (for Bandwidth: `call-rate-limit`,
+ * `call-audio-invalid-state`, …) or `network-error` / `timeout` when no answer came back.
+ */
+export class ProviderError extends Error {
+  override readonly name: string = 'ProviderError';
+  constructor(
+    message: string,
+    readonly code: string,
+    /** HTTP status of the provider's answer; undefined when none arrived. */
+    readonly status?: number,
+    readonly category?: string,
+  ) {
+    super(message);
+  }
+}

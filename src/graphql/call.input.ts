@@ -1,0 +1,43 @@
+import { Field, ID, InputType, Int } from 'type-graphql';
+
+@InputType({ description: 'An audio file to play: http(s) URL of an .mp3 or .wav file.' })
+export class AudioInput {
+  @Field(() => String)
+  fileUrl!: string;
+
+  @Field(() => Boolean, { defaultValue: false, description: 'Repeat until stopped (the files after it wait).' })
+  loop!: boolean;
+}
+
+@InputType()
+export class CreateCallInput {
+  @Field(() => String, { description: 'Your Bandwidth number, E.164 (+19195551212).' })
+  from!: string;
+
+  @Field(() => String, { description: 'E.164 number or sip: URI.' })
+  to!: string;
+
+  @Field(() => [AudioInput], { nullable: true, description: 'Files to play in order once the call is answered.' })
+  audio?: AudioInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds to wait for an answer (1–300; Bandwidth’s default 60).' })
+  callTimeoutSeconds?: number | null;
+}
+
+@InputType()
+export class PlayAudioInput {
+  @Field(() => ID)
+  callId!: string;
+
+  @Field(() => String, { description: 'http(s) URL of an .mp3 or .wav file.' })
+  fileUrl!: string;
+
+  @Field(() => Boolean, { defaultValue: false })
+  loop!: boolean;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Stop what is playing and play this now; the rest of the queue plays after it.',
+  })
+  interrupt!: boolean;
+}

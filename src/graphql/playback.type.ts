@@ -1,0 +1,33 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { PlaybackStatus } from '../calls/call.js';
+import './enums.js';
+
+@ObjectType({ description: 'One audio file queued on a call.' })
+export class Playback {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  callId!: string;
+
+  @Field(() => String)
+  fileUrl!: string;
+
+  @Field(() => Boolean, { description: 'Repeats until stopped.' })
+  loop!: boolean;
+
+  @Field(() => PlaybackStatus)
+  status!: PlaybackStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why it FAILED (Bandwidth error code and message).' })
+  error!: string | null;
+
+  @Field(() => Date)
+  queuedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When Bandwidth reported the file started.' })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endedAt!: Date | null;
+}

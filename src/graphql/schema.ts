@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { CallSubscriptionResolver } from './call-subscription.resolver.js';
+import { CallResolver } from './call.resolver.js';
+import { domainErrors } from './errors.js';
+import { InProcessCallChangeBus, toTypeGraphQLPubSub, type CallChangeBus } from './pubsub.js';
+
+/** Builds the executable schema from the type-graphql classes. */
+export function buildCallSchema(bus: CallChangeBus = new InProcessCallChangeBus()): Promise<GraphQLSchema> {
+  return buildSchema({
+    pubSub: toTypeGraphQLPubSub(bus),
+    resolvers: [CallResolver, CallSubscriptionResolver],
+    globalMiddlewares: [domainErrors],
+    validate: false,
+  });
+}
+
+/** The SDL committed as `schema.graphql`, sorted so it diffs cleanly. */
+export function printCallSchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,38 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Compares secrets in constant time. Both sides are hashed first so neither the length nor the
+ * position of the first differing byte shows in the timing.
+ */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Whether an `Authorization: Basic …` header carries exactly these credentials. */
+export function basicAuthMatches(header: string | undefined, username: string, password: string): boolean {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  const user = colon >= 0 ? decoded.slice(0, colon) : '';
+  const pass = colon >= 0 ? decoded.slice(colon + 1) : '';
+  // Evaluate both comparisons every time: short-circuiting would time the username check alone.
+  const userOk = safeEqual(user, username);
+  const passOk = safeEqual(pass, password);
+  return match !== null && userOk && passOk;
+}
+
+/** The token of an `Authorization: Bearer …` header, or a bare token, if any. */
+export function bearerToken(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+/** Whether `token` is one of the configured API tokens; every token is compared, in constant time. */
+export function tokenAllowed(token: string | undefined, allowed: readonly string[]): boolean {
+  let ok = false;
+  for (const candidate of allowed) ok = safeEqual(token ?? '', candidate) || ok;
+  return token !== undefined && ok;
+}

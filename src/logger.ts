@@ -1,0 +1,23 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * Paths pino blanks out wherever they appear, so a credential that reaches a log line by
+ * accident (a header, a URL in an error) is never written.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'password',
+  'apiSecret',
+  'apiToken',
+  'connectionParams',
+  '*.password',
+  '*.apiSecret',
+  '*.apiToken',
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+}

@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { BandwidthClient } from './bandwidth/client.js';
+import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/simulator.js';
+import { CallService } from './calls/call-service.js';
+import type { CallStore } from './calls/call-store.js';
+import type { Config } from './config.js';
+import { InProcessCallChangeBus } from './graphql/pubsub.js';
+import { buildCallSchema } from './graphql/schema.js';
+import { createHttpApp } from './http/app.js';
+import { registerGraphQLRoute } from './http/graphql.route.js';
+import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+
+export interface RunningServer {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:4000. */
+  url: string;
+  /** The built-in simulator, when no Bandwidth credentials are configured. */
+  simulator?: BandwidthSimulator;
+  service: CallService;
+  store: CallStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the service together and starts listening: store, change bus, Bandwidth client (and the
+ * simulator it talks to when there are no credentials), the call domain, then HTTP.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const store = await openSqliteStore(config.database.filename);
+  const bus = new InProcessCallChangeBus();
+  const closers: Array<() => Promise<void>> = [() => store.close(), () => bus.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, 'close failed'));
+  };
+
+  try {
+    let simulator: BandwidthSimulator | undefined;
+    let bandwidth: { baseUrl: string; userId: string; apiToken: string; apiSecret: string };
+    if (config.bandwidth.mode === 'simulator') {
+      bandwidth = {
+        baseUrl: '',
+        userId: 'u-simulator',
+        apiToken: 'simulator',
+        apiSecret: randomBytes(18).toString('base64url'),
+      };
+      simulator = await startSimulator({
+        port: config.bandwidth.port,
+        host: '127.0.0.1',
+        userId: bandwidth.userId,
+        apiToken: bandwidth.apiToken,
+        apiSecret: bandwidth.apiSecret,
+        answerDelayMs: config.bandwidth.answerDelayMs,
+        playbackDurationMs: config.bandwidth.playbackDurationMs,
+        logger: logger.child({ component: 'simulator' }),
+      });
+      closers.push(() => simulator!.close());
+      bandwidth.baseUrl = simulator.url;
+      logger.info(
+        { simulatorUrl: simulator.url },
+        'No Bandwidth credentials configured: started the built-in Bandwidth v1 simulator; calls go nowhere real',
+      );
+    } else {
+      bandwidth = { baseUrl: config.bandwidth.apiUrl, ...config.bandwidth };
+      logger.info({ bandwidthApiUrl: config.bandwidth.apiUrl }, 'using the real Bandwidth v1 API');
+    }
+
+    const gateway = new BandwidthClient({ ...bandwidth, logger: logger.child({ component: 'bandwidth' }) });
+    let publicUrl = config.publicUrl;
+    const service = new CallService({
+      store,
+      gateway,
+      notifier: bus,
+      callbackUrl: () => callbackUrl(publicUrl!, config.webhook),
+      logger: logger.child({ component: 'calls' }),
+    });
+    closers.push(() => service.idle());
+
+    const app = await createHttpApp(logger);
+    registerWebhookRoute(app, { service, ...config.webhook });
+    await registerGraphQLRoute(app, {
+      schema: await buildCallSchema(bus),
+      context: { service, store, bus },
+      apiTokens: config.apiTokens,
+    });
+    await app.listen({ host: config.host, port: config.port });
+    closers.push(() => app.close());
+
+    const { port } = app.server.address() as AddressInfo;
+    publicUrl ??= `http://localhost:${port}`;
+    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    if (simulator) await announceIncomingCallsTo(simulator, callbackUrl(publicUrl, config.webhook));
+    logger.info({ url, graphql: `${url}/graphql`, publicUrl }, 'listening');
+
+    return { url, simulator, service, store, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The URL handed to Bandwidth: our webhook with its basic-auth credentials in it. */
+export function callbackUrl(publicUrl: string, credentials: { username: string; password: string }): string {
+  const url = new URL(`${publicUrl}${WEBHOOK_PATH}`);
+  url.username = encodeURIComponent(credentials.username);
+  url.password = encodeURIComponent(credentials.password);
+  return url.toString();
+}
+
+/** Points the simulator's incoming calls at our webhook, as a Bandwidth application would. */
+async function announceIncomingCallsTo(simulator: BandwidthSimulator, url: string): Promise<void> {
+  const response = await fetch(`${simulator.url}/control/settings`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ incomingCallUrl: url }),
+  });
+  if (!response.ok) throw new Error(`the simulator refused its settings (${response.status})`);
+}

@@ -1,0 +1,277 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type {
+  CallDirection,
+  CallEventRecord,
+  CallRecord,
+  CallState,
+  EndReason,
+  EventSource,
+  PlaybackRecord,
+  PlaybackStatus,
+} from '../calls/call.js';
+import type {
+  CallStore,
+  CallStoreTransaction,
+  ListCallsQuery,
+  NewCallEvent,
+  UnmatchedEvent,
+} from '../calls/call-store.js';
+import type { CallEventsTable, CallsTable, Database, PlaybacksTable } from './database.js';
+
+/**
+ * Dialect-specific pieces of an otherwise shared SQL store: how a transaction locks the call row
+ * it reads (SQLite serialises whole transactions; PostgreSQL needs `FOR UPDATE`).
+ */
+export interface SqlDialectTraits {
+  lockRows: boolean;
+}
+
+/** The call store over any Kysely dialect whose tables match {@link Database}. */
+export class SqlCallStore implements CallStore {
+  constructor(
+    protected readonly db: Kysely<Database>,
+    private readonly traits: SqlDialectTraits,
+    private readonly onClose: () => Promise<void> = () => db.destroy(),
+  ) {}
+
+  transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new SqlTransaction(trx, this.traits)));
+  }
+
+  async getCall(id: string): Promise<CallRecord | null> {
+    const row = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toCall(row) : null;
+  }
+
+  async listCalls({ first, after, state }: ListCallsQuery): Promise<CallRecord[]> {
+    let query = this.db.selectFrom('calls').selectAll();
+    if (state) query = query.where('state', '=', state);
+    if (after) {
+      const createdAt = after.createdAt.toISOString();
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first).execute();
+    return rows.map(toCall);
+  }
+
+  async getPlayback(id: string): Promise<PlaybackRecord | null> {
+    const row = await this.db.selectFrom('playbacks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toPlayback(row) : null;
+  }
+
+  async listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
+    return listPlaybacks(this.db, callId);
+  }
+
+  async listEvents(callId: string, afterSequence: number, limit: number): Promise<CallEventRecord[]> {
+    const rows = await this.db
+      .selectFrom('call_events')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .where('sequence', '>', afterSequence)
+      .orderBy('sequence', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  async listUnmatchedEvents(limit: number): Promise<UnmatchedEvent[]> {
+    const rows = await this.db.selectFrom('unmatched_events').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((row) => ({
+      receivedAt: new Date(row.received_at),
+      providerCallId: row.provider_call_id,
+      eventType: row.event_type,
+      reason: row.reason,
+      payload: JSON.parse(row.payload) as Record<string, unknown>,
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}
+
+class SqlTransaction implements CallStoreTransaction {
+  constructor(
+    private readonly trx: Transaction<Database>,
+    private readonly traits: SqlDialectTraits,
+  ) {}
+
+  lockCall(id: string): Promise<CallRecord | null> {
+    return this.lockOne('id', id);
+  }
+
+  lockCallByProviderId(providerCallId: string): Promise<CallRecord | null> {
+    return this.lockOne('provider_call_id', providerCallId);
+  }
+
+  private async lockOne(column: 'id' | 'provider_call_id', value: string): Promise<CallRecord | null> {
+    let query = this.trx.selectFrom('calls').selectAll().where(column, '=', value);
+    if (this.traits.lockRows) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row ? toCall(row) : null;
+  }
+
+  async findCallIdOfPlayback(playbackId: string): Promise<string | null> {
+    const row = await this.trx.selectFrom('playbacks').select('call_id').where('id', '=', playbackId).executeTakeFirst();
+    return row?.call_id ?? null;
+  }
+
+  async insertCall(call: CallRecord): Promise<void> {
+    await this.trx.insertInto('calls').values(fromCall(call)).execute();
+  }
+
+  async updateCall(call: CallRecord): Promise<void> {
+    const { id, ...columns } = fromCall(call);
+    await this.trx.updateTable('calls').set(columns).where('id', '=', id).execute();
+  }
+
+  listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
+    return listPlaybacks(this.trx, callId);
+  }
+
+  async insertPlayback(playback: PlaybackRecord): Promise<void> {
+    await this.trx.insertInto('playbacks').values(fromPlayback(playback)).execute();
+  }
+
+  async updatePlayback(playback: PlaybackRecord): Promise<void> {
+    const { id, ...columns } = fromPlayback(playback);
+    await this.trx.updateTable('playbacks').set(columns).where('id', '=', id).execute();
+  }
+
+  async insertEvent(event: NewCallEvent): Promise<void> {
+    await this.trx
+      .insertInto('call_events')
+      .values({
+        call_id: event.callId,
+        sequence: event.sequence,
+        type: event.type,
+        source: event.source,
+        occurred_at: event.occurredAt.toISOString(),
+        received_at: event.receivedAt.toISOString(),
+        payload: JSON.stringify(event.payload),
+        applied: event.applied ? 1 : 0,
+        deliveries: event.deliveries,
+        dedupe_key: event.dedupeKey ?? null,
+      })
+      .execute();
+  }
+
+  async countRedelivery(callId: string, dedupeKey: string): Promise<boolean> {
+    const result = await this.trx
+      .updateTable('call_events')
+      .set((eb) => ({ deliveries: eb('deliveries', '+', 1) }))
+      .where('call_id', '=', callId)
+      .where('dedupe_key', '=', dedupeKey)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async recordUnmatchedEvent(event: UnmatchedEvent): Promise<void> {
+    await this.trx
+      .insertInto('unmatched_events')
+      .values({
+        received_at: event.receivedAt.toISOString(),
+        provider_call_id: event.providerCallId,
+        event_type: event.eventType,
+        reason: event.reason,
+        payload: JSON.stringify(event.payload),
+      })
+      .execute();
+  }
+}
+
+async function listPlaybacks(db: Kysely<Database>, callId: string): Promise<PlaybackRecord[]> {
+  const rows = await db.selectFrom('playbacks').selectAll().where('call_id', '=', callId).orderBy('position').execute();
+  return rows.map(toPlayback);
+}
+
+const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+
+function toCall(row: Selectable<CallsTable>): CallRecord {
+  return {
+    id: row.id,
+    providerCallId: row.provider_call_id,
+    direction: row.direction as CallDirection,
+    from: row.from_number,
+    to: row.to_number,
+    state: row.state as CallState,
+    endReason: row.end_reason as EndReason | null,
+    hangupCause: row.hangup_cause,
+    callTimeoutSeconds: row.call_timeout_seconds,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    answeredAt: date(row.answered_at),
+    endedAt: date(row.ended_at),
+    lastSequence: Number(row.last_sequence),
+  };
+}
+
+function fromCall(call: CallRecord): Selectable<CallsTable> {
+  return {
+    id: call.id,
+    provider_call_id: call.providerCallId,
+    direction: call.direction,
+    from_number: call.from,
+    to_number: call.to,
+    state: call.state,
+    end_reason: call.endReason,
+    hangup_cause: call.hangupCause,
+    call_timeout_seconds: call.callTimeoutSeconds,
+    created_at: call.createdAt.toISOString(),
+    updated_at: call.updatedAt.toISOString(),
+    answered_at: iso(call.answeredAt),
+    ended_at: iso(call.endedAt),
+    last_sequence: call.lastSequence,
+  };
+}
+
+function toPlayback(row: Selectable<PlaybacksTable>): PlaybackRecord {
+  return {
+    id: row.id,
+    callId: row.call_id,
+    position: Number(row.position),
+    fileUrl: row.file_url,
+    loop: row.loop === 1,
+    status: row.status as PlaybackStatus,
+    error: row.error,
+    queuedAt: new Date(row.queued_at),
+    startedAt: date(row.started_at),
+    endedAt: date(row.ended_at),
+  };
+}
+
+function fromPlayback(playback: PlaybackRecord): Selectable<PlaybacksTable> {
+  return {
+    id: playback.id,
+    call_id: playback.callId,
+    position: playback.position,
+    file_url: playback.fileUrl,
+    loop: playback.loop ? 1 : 0,
+    status: playback.status,
+    error: playback.error,
+    queued_at: playback.queuedAt.toISOString(),
+    started_at: iso(playback.startedAt),
+    ended_at: iso(playback.endedAt),
+  };
+}
+
+function toEvent(row: Selectable<CallEventsTable>): CallEventRecord {
+  return {
+    callId: row.call_id,
+    sequence: Number(row.sequence),
+    type: row.type,
+    source: row.source as EventSource,
+    occurredAt: new Date(row.occurred_at),
+    receivedAt: new Date(row.received_at),
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    applied: row.applied === 1,
+    deliveries: Number(row.deliveries),
+  };
+}

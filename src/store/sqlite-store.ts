@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { CallStore } from '../calls/call-store.js';
+import type { Database } from './database.js';
+import { migrateToLatest } from './migrations.js';
+import { SqlCallStore } from './sql-call-store.js';
+
+/**
+ * Opens (creating if needed) the SQLite file store and migrates it.
+ *
+ * WAL lets readers (subscriptions replaying a log) proceed while a webhook writes; the busy
+ * timeout covers another process holding the file briefly (a migration, a backup).
+ */
+export async function openSqliteStore(filename: string): Promise<CallStore> {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const sqlite = new SQLite(filename);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new SqlCallStore(db, { lockRows: false });
+}

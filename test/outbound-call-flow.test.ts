@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  ANSWERS,
+  ANSWERS_BEFORE_CREATE,
+  CALL_EVENTS,
+  CALL_UPDATED,
+  CREATE_CALL,
+  FROM,
+  GET_CALL,
+  HANG_UP,
+  file,
+  type CallEventView,
+  type CallView,
+} from './support/documents.js';
+import { Subscription, disposeAll, startTestService, waitFor } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+interface AudioRequest {
+  method: string;
+  path: string;
+  body: { fileUrl?: string; tag?: string; loopEnabled?: boolean };
+}
+
+async function audioRequests(sim: (m: string, p: string) => Promise<any>, bandwidthCallId: string): Promise<AudioRequest[]> {
+  const requests = (await sim('GET', `/control/requests?callId=${bandwidthCallId}`)) as AudioRequest[];
+  return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/audio'));
+}
+
+describe('an outbound call with queued audio', () => {
+  it('rings, is answered, plays each file in order, and completes when hung up', async () => {
+    const service = await startTestService();
+    const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const created = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
+    });
+    expect(created.errors).toBeUndefined();
+    const call = created.data!.createCall;
+    expect(call.id).toMatch(/^call_/);
+    expect(call.state).toBe('RINGING');
+    expect(call.bandwidthCallId).toMatch(/^c-[a-z2-7]{23}$/);
+    expect(call.playbacks.map((p) => p.status)).toEqual(['QUEUED', 'QUEUED']);
+
+    const [one, two] = call.playbacks;
+    const seen = (predicate: (c: CallView) => boolean, what: string) =>
+      updates.waitFor(what, ({ callUpdated }) => callUpdated.id === call.id && predicate(callUpdated));
+
+    await seen((c) => c.state === 'ACTIVE', 'ACTIVE');
+    await seen((c) => c.nowPlaying?.id === one!.id, 'file one PLAYING');
+    await seen((c) => c.playbacks[0]!.status === 'DONE' && c.nowPlaying?.id === two!.id, 'file one DONE, file two PLAYING');
+    await seen((c) => c.playbacks.every((p) => p.status === 'DONE'), 'both files DONE');
+
+    const hungUp = await service.gql<{ hangUpCall: CallView }>(HANG_UP, { callId: call.id });
+    expect(hungUp.data!.hangUpCall).toMatchObject({ state: 'COMPLETED', endReason: 'HANGUP' });
+    await seen((c) => c.state === 'COMPLETED', 'COMPLETED');
+
+    // The order subscribers saw: never backwards, every step present.
+    const states = updates.items.filter((u) => u.callUpdated.id === call.id).map((u) => u.callUpdated.state);
+    expect(dedupe(states)).toEqual(['REQUESTED', 'RINGING', 'ACTIVE', 'COMPLETED']);
+
+    // Bandwidth got exactly one request per file, in queue order, tagged with the playback id.
+    const requests = await audioRequests(service.sim, call.bandwidthCallId!);
+    expect(requests.map((r) => [r.body.fileUrl, r.body.tag])).toEqual([
+      [file('one', 80), one!.id],
+      [file('two', 80), two!.id],
+    ]);
+
+    // The log tells the same story, numbered without gaps.
+    const events = new Subscription<{ callEvents: CallEventView }>(service.ws(), CALL_EVENTS, { callId: call.id });
+    const last = await events.waitFor('the hangup', ({ callEvents }) => callEvents.type === 'call.hung_up');
+    const log = events.items.map((e) => e.callEvents);
+    expect(log.map((e) => e.sequence)).toEqual(log.map((_, i) => i + 1));
+    expect(last.callEvents.sequence).toBe(log.length);
+    expect(subsequence(log.map(describeEvent), [
+      'call.requested',
+      'playback.queued',
+      'playback.queued',
+      'answer',
+      'playback.requested',
+      'playback:started',
+      'playback:done',
+      'playback.requested',
+      'playback:started',
+      'playback:done',
+      'call.hung_up',
+    ])).toBe(true);
+  });
+
+  it('matches an answer that arrives before the create response to its call', async () => {
+    const service = await startTestService();
+    const created = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: ANSWERS_BEFORE_CREATE, audio: [{ fileUrl: file('early', 50) }] },
+    });
+    expect(created.errors).toBeUndefined();
+    const call = created.data!.createCall;
+    // The answer was committed before createCall returned: the call is already ACTIVE, not set back to RINGING.
+    expect(call.state).toBe('ACTIVE');
+
+    const done = await waitFor('the file to play', async () => {
+      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: call.id });
+      return data!.call.playbacks[0]!.status === 'DONE' ? data!.call : undefined;
+    });
+    const types = done.events!.map((e) => e.type);
+    expect(types.indexOf('answer')).toBeLessThan(types.indexOf('call.dialed'));
+    expect(done.events!.find((e) => e.type === 'call.dialed')!.applied).toBe(false);
+    expect(await audioRequests(service.sim, call.bandwidthCallId!)).toHaveLength(1);
+  });
+
+  it('plays a file once when Bandwidth delivers the answer twice', async () => {
+    const service = await startTestService();
+    const created = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('long', 5000) }] },
+    });
+    const call = created.data!.createCall;
+    const bandwidthCallId = call.bandwidthCallId!;
+    await waitFor('the file to be requested', async () => (await audioRequests(service.sim, bandwidthCallId)).length === 1);
+
+    const callbacks = await service.sim<Array<{ eventType: string }>>('GET', `/control/calls/${bandwidthCallId}/callbacks`);
+    const answerIndex = callbacks.findIndex((c) => c.eventType === 'answer');
+    await service.sim('POST', `/control/calls/${bandwidthCallId}/callbacks/${answerIndex}/redeliver`);
+    await service.sim('POST', `/control/calls/${bandwidthCallId}/callbacks/${answerIndex}/redeliver`);
+
+    const answer = await waitFor('the redeliveries to be counted', async () => {
+      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: call.id });
+      const answers = data!.call.events!.filter((e) => e.type === 'answer');
+      return answers.length === 1 && answers[0]!.deliveries === 3 ? answers[0] : undefined;
+    });
+    expect(answer.applied).toBe(true);
+    await service.server.service.idle();
+    expect(await audioRequests(service.sim, bandwidthCallId)).toHaveLength(1);
+  });
+});
+
+function describeEvent(event: CallEventView): string {
+  return event.type === 'playback' ? `playback:${event.payload.status}` : event.type;
+}
+
+function dedupe<T>(items: T[]): T[] {
+  return items.filter((item, i) => i === 0 || items[i - 1] !== item);
+}
+
+/** Whether `wanted` appears in `items` in order (other items may sit between). */
+function subsequence(items: string[], wanted: string[]): boolean {
+  let i = 0;
+  for (const item of items) if (item === wanted[i]) i += 1;
+  return i === wanted.length;
+}
