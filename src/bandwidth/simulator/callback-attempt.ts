@@ -1,0 +1,79 @@
+import { splitCredentials } from './callback-url.js';
+
+/** Sent on every callback, like the platform's `BandwidthAPI/v1 ({build})`. */
+export const CALLBACK_USER_AGENT = 'BandwidthAPI/v1 (simulator)';
+
+/** A callback body: one flat object, as every v1 event is. */
+export type CallbackBody = Record<string, string | number | boolean | undefined>;
+
+export type CallbackHttpMethod = 'get' | 'post';
+
+export interface CallbackRequest {
+  /** May contain `user:pass@`, which becomes an `Authorization: Basic` header. */
+  url: string;
+  method: CallbackHttpMethod;
+  body: CallbackBody;
+  /** The call's `callbackTimeout`: how long the receiver may take to answer. */
+  timeoutMs: number;
+  /** Aborts the attempt when the call is forgotten or the simulator closes. */
+  signal: AbortSignal;
+}
+
+export type AttemptResult =
+  | { outcome: 'delivered'; status: number }
+  | { outcome: 'failed'; status?: number; error?: string }
+  | { outcome: 'aborted' };
+
+function buildFetch(request: CallbackRequest): { target: string; init: RequestInit } {
+  const { url, authorization } = splitCredentials(request.url);
+  const headers: Record<string, string> = { 'User-Agent': CALLBACK_USER_AGENT };
+  if (authorization) headers.Authorization = authorization;
+  if (request.method === 'get') {
+    const target = new URL(url);
+    for (const [name, value] of Object.entries(request.body)) {
+      if (value !== undefined) target.searchParams.append(name, String(value));
+    }
+    return { target: target.toString(), init: { method: 'GET', headers } };
+  }
+  headers['Content-Type'] = 'application/json; charset=utf-8';
+  return { target: url, init: { method: 'POST', headers, body: JSON.stringify(request.body) } };
+}
+
+/** Node's fetch hides the useful part (`ECONNREFUSED`, …) in `cause`. */
+function describeFetchFailure(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: { code?: unknown; message?: unknown } }).cause;
+    if (typeof cause?.code === 'string') return cause.code;
+    if (typeof cause?.message === 'string') return cause.message;
+    return error.message;
+  }
+  return String(error);
+}
+
+/**
+ * Makes one HTTP request for a callback. Only a 2xx counts as delivered: v1 looks at nothing but the
+ * status code. Redirects are not followed, so a 3xx is a failed attempt like any other non-2xx.
+ */
+export async function attemptCallback(request: CallbackRequest): Promise<AttemptResult> {
+  if (request.signal.aborted) return { outcome: 'aborted' };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
+  try {
+    const { target, init } = buildFetch(request);
+    const response = await fetch(target, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.any([request.signal, timeout.signal]),
+    });
+    // Reading the body frees the connection and makes a slow body count against the timeout.
+    await response.arrayBuffer();
+    if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
+    return { outcome: 'failed', status: response.status };
+  } catch (error) {
+    if (request.signal.aborted) return { outcome: 'aborted' };
+    if (timeout.signal.aborted) return { outcome: 'failed', error: `no response within ${request.timeoutMs} ms` };
+    return { outcome: 'failed', error: describeFetchFailure(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

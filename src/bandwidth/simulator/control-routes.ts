@@ -1,0 +1,141 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { withoutCredentials } from './callback-url.js';
+import type { CallEngine } from './call-engine.js';
+import { controlCallView } from './call-views.js';
+import { ControlError } from './control-error.js';
+import {
+  parseDtmf,
+  parseFarEndHangup,
+  parseIncomingCall,
+  parseRequestsQuery,
+  parseScript,
+  parseSettingsPatch,
+  type SettingsPatch,
+} from './control-schemas.js';
+import type { RequestLog } from './request-log.js';
+import type { SimulatorSettings } from './settings.js';
+import type { SimCall } from './sim-call.js';
+
+export interface ControlRouteDependencies {
+  engine: CallEngine;
+  requestLog: RequestLog;
+  /** Changed in place, so running calls see new settings where they apply. */
+  settings: SimulatorSettings;
+}
+
+type CallRequest = FastifyRequest<{ Params: { callId: string } }>;
+
+function settingsView(settings: SimulatorSettings): SimulatorSettings {
+  const incomingCallUrl = settings.incomingCallUrl === undefined ? undefined : withoutCredentials(settings.incomingCallUrl);
+  return { ...settings, incomingCallUrl };
+}
+
+function applySettings(settings: SimulatorSettings, patch: SettingsPatch): void {
+  const { incomingCallUrl, ...delays } = patch;
+  Object.assign(settings, Object.fromEntries(Object.entries(delays).filter(([, value]) => value !== undefined)));
+  if (incomingCallUrl === null) delete settings.incomingCallUrl;
+  else if (incomingCallUrl !== undefined) settings.incomingCallUrl = incomingCallUrl;
+}
+
+function invalidState(call: SimCall, expectation: string): ControlError {
+  return new ControlError(409, 'invalid-state', `Call ${call.id} is ${call.direction === 'in' ? 'incoming' : 'outbound'} and ${call.state}; ${expectation}`);
+}
+
+/**
+ * The test hook: change settings, script far ends, drive calls from the far end, and inspect what
+ * the service sent and what the simulator delivered. Actions that cause callbacks answer once those
+ * deliveries are over, so a test can assert right after the response.
+ */
+export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDependencies): void {
+  const { engine, requestLog, settings } = deps;
+
+  const requireCall = (callId: string): SimCall => {
+    const call = engine.getCall(callId);
+    if (!call) throw new ControlError(404, 'call-not-found', `No call ${callId}`);
+    return call;
+  };
+  const view = (call: SimCall) => controlCallView(call, engine.callUri(call));
+
+  app.get('/control/settings', async () => settingsView(settings));
+
+  app.patch('/control/settings', async (request) => {
+    applySettings(settings, parseSettingsPatch(request.body));
+    return settingsView(settings);
+  });
+
+  app.get('/control/scripts', async () => engine.listScripts());
+
+  app.put('/control/scripts/:to', async (request: FastifyRequest<{ Params: { to: string } }>) => {
+    const { to } = request.params;
+    const script = parseScript(to, request.body);
+    engine.setScript(to, script);
+    return { to, script };
+  });
+
+  app.delete('/control/scripts/:to', async (request: FastifyRequest<{ Params: { to: string } }>, reply) => {
+    const { to } = request.params;
+    if (!engine.deleteScript(to)) throw new ControlError(404, 'script-not-found', `No script for ${to}`);
+    return reply.code(204).send();
+  });
+
+  app.get('/control/calls', async () => engine.listCalls().map(view));
+
+  app.get('/control/calls/:callId', async (request: CallRequest) => view(requireCall(request.params.callId)));
+
+  app.get('/control/requests', async (request) => requestLog.list(parseRequestsQuery(request.query)));
+
+  app.get('/control/calls/:callId/callbacks', async (request: CallRequest) => requireCall(request.params.callId).callbacks.attempts);
+
+  app.post(
+    '/control/calls/:callId/callbacks/:index/redeliver',
+    async (request: FastifyRequest<{ Params: { callId: string; index: string } }>) => {
+      const call = requireCall(request.params.callId);
+      const index = /^\d+$/.test(request.params.index) ? Number(request.params.index) : -1;
+      const redelivery = engine.redeliver(call, index);
+      if (!redelivery) throw new ControlError(404, 'callback-not-found', `Call ${call.id} has no callback attempt ${request.params.index}`);
+      return { attempts: await redelivery };
+    },
+  );
+
+  app.post('/control/calls/:callId/answer', async (request: CallRequest) => {
+    const call = requireCall(request.params.callId);
+    if (call.direction !== 'out' || call.state !== 'started') {
+      throw invalidState(call, 'only a ringing outbound call can be answered by the far end (the app answers incoming calls)');
+    }
+    await engine.answer(call);
+    return view(call);
+  });
+
+  app.post('/control/calls/:callId/hangup', async (request: CallRequest) => {
+    const call = requireCall(request.params.callId);
+    const { cause } = parseFarEndHangup(request.body);
+    if (call.ended) throw invalidState(call, 'it has already ended');
+    await engine.end(call, cause);
+    return view(call);
+  });
+
+  app.post('/control/calls/:callId/dtmf', async (request: CallRequest) => {
+    const call = requireCall(request.params.callId);
+    const { digit } = parseDtmf(request.body);
+    if (call.state !== 'active') throw invalidState(call, 'digits can only be pressed on an active call');
+    await engine.pressDigit(call, digit);
+    return view(call);
+  });
+
+  app.post('/control/incoming', async (request, reply) => {
+    const incoming = parseIncomingCall(request.body);
+    const url = incoming.url ?? settings.incomingCallUrl;
+    if (url === undefined) {
+      throw new ControlError(400, 'no-incoming-call-url', 'Give url, or configure incomingCallUrl, to say where the incoming call is announced');
+    }
+    const { call, delivered } = engine.receiveIncoming({ from: incoming.from, to: incoming.to, url });
+    await delivered;
+    return reply.code(201).send({ callId: call.id, callUri: engine.callUri(call) });
+  });
+
+  app.post('/control/reset', async (_request, reply) => {
+    engine.reset();
+    requestLog.clear();
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,61 @@
+/** One `/v1` request as the control API reports it. */
+export interface ApiRequestRecord {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  query?: string;
+  /** The parsed JSON body, or the raw text when it was not valid JSON. */
+  body?: unknown;
+  /** Absent while the request is still being handled. */
+  status?: number;
+  at: string;
+  /** The call the request was about (for a create: the call it created). */
+  callId?: string;
+}
+
+export interface RequestFilter {
+  callId?: string;
+  /** Keeps requests whose path contains this text (e.g. `/audio`). */
+  path?: string;
+}
+
+const CALL_ID_IN_PATH = /\/calls\/(c-[a-z2-7]+)/;
+
+/**
+ * Every `/v1` request in arrival order, so tests can assert what the service asked Bandwidth for
+ * (e.g. that it posted audio exactly once).
+ */
+export class RequestLog {
+  private records: ApiRequestRecord[] = [];
+  private readonly byRequest = new WeakMap<object, ApiRequestRecord>();
+
+  /** Starts the record of a request; `request` is only a key to find the record again. */
+  begin(request: object, method: string, url: string): ApiRequestRecord {
+    const [path, query] = splitUrl(url);
+    const record: ApiRequestRecord = { method, path, query, at: new Date().toISOString(), callId: CALL_ID_IN_PATH.exec(path)?.[1] };
+    this.records.push(record);
+    this.byRequest.set(request, record);
+    return record;
+  }
+
+  recordOf(request: object): ApiRequestRecord | undefined {
+    return this.byRequest.get(request);
+  }
+
+  list(filter: RequestFilter = {}): ApiRequestRecord[] {
+    return this.records.filter(
+      (record) =>
+        (filter.callId === undefined || record.callId === filter.callId) &&
+        (filter.path === undefined || record.path.includes(filter.path)),
+    );
+  }
+
+  clear(): void {
+    this.records = [];
+  }
+}
+
+function splitUrl(url: string): [string, string | undefined] {
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? [url, undefined] : [url.slice(0, queryStart), url.slice(queryStart + 1)];
+}

@@ -1,0 +1,13 @@
+/** The part of a request URL before the query string. */
+export function pathOf(url: string): string {
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? url : url.slice(0, queryStart);
+}
+
+export function isApiPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/');
+}
+
+export function isControlPath(path: string): boolean {
+  return path === '/control' || path.startsWith('/control/');
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import { AudioChannel, type AudioChannelHooks } from './audio-channel.js';
+import type { CallbackHttpMethod } from './callback-attempt.js';
+import { CallbackQueue } from './callback-queue.js';
+import { CallTimers } from './call-timers.js';
+import { newCallEventId } from './ids.js';
+
+export type CallDirection = 'in' | 'out';
+
+/** v1 call states the simulator reaches (`transferring` is not simulated). */
+export type CallState = 'started' | 'active' | 'rejected' | 'completed';
+
+/** One entry of the internal log served by `GET …/calls/{id}/events` (not a callback payload). */
+export interface CallLogEntry {
+  id: string;
+  time: string;
+  name: string;
+  data?: string;
+}
+
+/** An audio request as received, kept so tests can see what the service asked for. */
+export interface AudioRequestRecord {
+  at: string;
+  body: unknown;
+  status: number;
+  /** The error code when the request was refused. */
+  code?: string;
+}
+
+/** The properties a call is created with. */
+export interface CallInit {
+  id: string;
+  direction: CallDirection;
+  from: string;
+  to: string;
+  /** Seconds; absent on incoming calls, which the simulator never times out. */
+  callTimeout?: number;
+  /** May contain credentials. */
+  callbackUrl?: string;
+  fallbackUrl?: string;
+  callbackHttpMethod: CallbackHttpMethod;
+  callbackTimeout: number;
+  tag?: string;
+}
+
+/** How the call reports its audio, so the engine can log and announce it. */
+export interface CallAudioHooks {
+  playback: AudioChannelHooks;
+  speak: AudioChannelHooks;
+}
+
+/**
+ * One simulated call: its v1 properties plus what it owns while it lives (timers, audio, callback
+ * queue). Transitions are decided by the engine; the call only holds state and releases resources.
+ */
+export class SimCall {
+  readonly id: string;
+  readonly direction: CallDirection;
+  readonly from: string;
+  readonly to: string;
+  readonly callTimeout?: number;
+  readonly callbackHttpMethod: CallbackHttpMethod;
+  readonly callbackTimeout: number;
+  readonly fallbackUrl?: string;
+  readonly startTime = new Date();
+  callbackUrl?: string;
+  tag?: string;
+  state: CallState = 'started';
+  activeTime?: Date;
+  endTime?: Date;
+  endCause?: string;
+  readonly log: CallLogEntry[] = [];
+  readonly audioRequests: AudioRequestRecord[] = [];
+  readonly timers: CallTimers;
+  readonly callbacks: CallbackQueue;
+  readonly playback: AudioChannel;
+  readonly speech: AudioChannel;
+  /** Cancels the ring timeout once the call is answered; set by the engine for outbound calls. */
+  stopRinging?: () => void;
+  private readonly lifetime = new AbortController();
+
+  constructor(init: CallInit, audioHooks: (call: SimCall) => CallAudioHooks, logger?: Logger) {
+    this.id = init.id;
+    this.direction = init.direction;
+    this.from = init.from;
+    this.to = init.to;
+    this.callTimeout = init.callTimeout;
+    this.callbackUrl = init.callbackUrl;
+    this.fallbackUrl = init.fallbackUrl;
+    this.callbackHttpMethod = init.callbackHttpMethod;
+    this.callbackTimeout = init.callbackTimeout;
+    this.tag = init.tag;
+    this.timers = new CallTimers((error) => logger?.error({ err: error, callId: this.id }, 'call timer failed'));
+    this.callbacks = new CallbackQueue(this.id, this.lifetime.signal, logger);
+    const hooks = audioHooks(this);
+    this.playback = new AudioChannel(hooks.playback, this.timers);
+    this.speech = new AudioChannel(hooks.speak, this.timers);
+  }
+
+  get ended(): boolean {
+    return this.state === 'completed' || this.state === 'rejected';
+  }
+
+  addLogEntry(name: string, data?: string, time: Date = new Date()): void {
+    this.log.push({ id: newCallEventId(), time: time.toISOString(), name, data });
+  }
+
+  /** Stops everything the call would still do: pending far-end actions and callback deliveries. */
+  dispose(): void {
+    this.timers.clearAll();
+    this.lifetime.abort();
+  }
+}
