@@ -11,4 +11,5 @@ export default {
   transform: {},
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/dist/test/support/totals-reporter.js'],
 };

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
 /** `npm start`: read the configuration, start everything, stop cleanly on SIGINT/SIGTERM. */
+// Variables already in the environment win over the file, as a process manager expects.
+if (existsSync('.env')) process.loadEnvFile('.env');
+
 let config;
 try {
   config = loadConfig();

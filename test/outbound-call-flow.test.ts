@@ -29,7 +29,8 @@ async function audioRequests(sim: (m: string, p: string) => Promise<any>, bandwi
 
 describe('an outbound call with queued audio', () => {
   it('rings, is answered, plays each file in order, and completes when hung up', async () => {
-    const service = await startTestService();
+    // Slow enough to answer that the create response always comes first.
+    const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '300' });
     const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);
     await new Promise((resolve) => setTimeout(resolve, 100));
 

@@ -6,6 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 /**
@@ -56,7 +57,12 @@ export function tempDir(): string {
   return dir;
 }
 
-export async function startTestService(env: Env = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  /** Where the service's JSON log lines go (default: nowhere, at LOG_LEVEL silent). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function startTestService(env: Env = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const fullEnv: Env = {
     HOST: '127.0.0.1',
     PORT: '0',
@@ -67,7 +73,10 @@ export async function startTestService(env: Env = {}): Promise<TestService> {
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const server = await startServer(config, pino({ level: fullEnv.LOG_LEVEL ?? 'silent' }));
+  const logger = options.logStream
+    ? createLogger(fullEnv.LOG_LEVEL ?? 'silent', options.logStream)
+    : pino({ level: 'silent' });
+  const server = await startServer(config, logger);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
