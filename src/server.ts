@@ -33,7 +33,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const bus = new InProcessCallChangeBus();
   const closers: Array<() => Promise<void>> = [() => store.close(), () => bus.close()];
   const closeAll = async (): Promise<void> => {
-    for (const close of closers.reverse()) await close().catch((error) => logger.error({ err: error }, 'close failed'));
+    for (const close of [...closers].reverse()) await close().catch((error) => logger.error({ err: error }, 'close failed'));
   };
 
   try {

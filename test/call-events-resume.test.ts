@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWERS, CALL_EVENTS, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
+import { ANSWERS, CALL_EVENTS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
 import { Subscription, disposeAll, startTestService } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -36,9 +36,11 @@ describe('callEvents', () => {
     expect(resumed.items[0]!.callEvents.sequence).toBe(dropAt.callEvents.sequence + 1);
   });
 
-  it('refuses an unknown call with NOT_FOUND', async () => {
+  it('refuses an unknown call with NOT_FOUND, as callUpdated does', async () => {
     const service = await startTestService();
     const events = new Subscription(service.ws(), CALL_EVENTS, { callId: 'call_missing' });
     await expect(events.waitFor('anything', () => true, 2000)).rejects.toThrow(/NOT_FOUND/);
+    const updates = new Subscription(service.ws(), CALL_UPDATED, { callId: 'call_missing' });
+    await expect(updates.waitFor('anything', () => true, 2000)).rejects.toThrow(/NOT_FOUND/);
   });
 });

@@ -15,8 +15,10 @@ interface CallEventsArgs {
 export class CallSubscriptionResolver {
   @Subscription(() => Call, {
     description: 'A call’s state each time it changes (every call when callId is omitted). With a callId the current state comes first.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { callId?: string | null }, Context>) =>
-      callUpdateStream(context.store, context.bus, args.callId ?? null),
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { callId?: string | null }, Context>) => {
+      if (args.callId) await requireCall(context, args.callId);
+      return callUpdateStream(context.store, context.bus, args.callId ?? null);
+    },
   })
   callUpdated(
     @Root() call: CallRecord,
@@ -33,9 +35,7 @@ export class CallSubscriptionResolver {
       if (!Number.isInteger(afterSequence) || afterSequence < 0) {
         throw new GraphQLError('afterSequence must be 0 or more', { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      if (!(await context.store.getCall(args.callId))) {
-        throw new GraphQLError(`No call with id ${args.callId}`, { extensions: { code: 'NOT_FOUND', callId: args.callId } });
-      }
+      await requireCall(context, args.callId);
       return callEventStream(context.store, context.bus, args.callId, afterSequence);
     },
   })
@@ -45,5 +45,11 @@ export class CallSubscriptionResolver {
     @Arg('afterSequence', () => Int, { nullable: true }) _afterSequence?: number | null,
   ): CallEventRecord {
     return event;
+  }
+}
+
+async function requireCall(context: Context, callId: string): Promise<void> {
+  if (!(await context.store.getCall(callId))) {
+    throw new GraphQLError(`No call with id ${callId}`, { extensions: { code: 'NOT_FOUND', callId } });
   }
 }
