@@ -125,7 +125,7 @@ export class CallService {
       playback = m.enqueue(request.fileUrl, request.loop, request.interrupt);
       m.playNext();
     });
-    return (await this.store.getPlayback(playback!.id)) ?? playback!;
+    return playback!;
   }
 
   async stopAudio(callId: string): Promise<CallRecord> {
