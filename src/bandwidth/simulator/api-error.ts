@@ -4,7 +4,15 @@
  */
 
 /** Categories used by the v1 API (lower-case, hyphenated, as in its HTTP error bodies). */
-export type ErrorCategory = 'authentication' | 'authorization' | 'bad-request' | 'forbidden' | 'not-found' | 'unavailable';
+export type ErrorCategory =
+  | 'authentication'
+  | 'authorization'
+  | 'bad-request'
+  | 'forbidden'
+  | 'limit'
+  | 'not-found'
+  | 'too-many-requests'
+  | 'unavailable';
 
 export interface ErrorDetail {
   name: string;
@@ -12,7 +20,8 @@ export interface ErrorDetail {
 }
 
 export interface ApiErrorBody {
-  category: ErrorCategory;
+  /** A string, not an `ErrorCategory`: injected faults may imitate any body a test needs. */
+  category: string;
   code: string;
   message: string;
   details: ErrorDetail[];
@@ -41,6 +50,16 @@ function requestDetails(method: string, path: string): ErrorDetail[] {
 
 export function errorBody(error: ApiError, method: string, path: string): ApiErrorBody {
   return { category: error.category, code: error.code, message: error.message, details: requestDetails(method, path) };
+}
+
+/** An error body from its fields, for injected faults; `extraDetails` go before the request description, as v1 orders them. */
+export function errorBodyOf(
+  fields: { category: string; code: string; message: string },
+  method: string,
+  path: string,
+  extraDetails: ErrorDetail[] = [],
+): ApiErrorBody {
+  return { ...fields, details: [...extraDetails, ...requestDetails(method, path)] };
 }
 
 export function validationError(message: string): ApiError {

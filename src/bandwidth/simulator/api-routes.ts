@@ -15,6 +15,7 @@ import {
 } from './api-schemas.js';
 import { isAbsoluteHttpUrl, withoutCredentials } from './callback-url.js';
 import type { AudioKind, CallEngine } from './call-engine.js';
+import type { CallRateLimiter } from './call-rate-limiter.js';
 import { apiCallView } from './call-views.js';
 import { mediaDurationMs } from './media-duration.js';
 import type { RequestLog } from './request-log.js';
@@ -25,6 +26,7 @@ export interface ApiRouteDependencies {
   engine: CallEngine;
   requestLog: RequestLog;
   settings: SimulatorSettings;
+  callRateLimiter: CallRateLimiter;
 }
 
 type CallRequest = FastifyRequest<{ Params: { callId: string } }>;
@@ -37,7 +39,7 @@ const ONE_CALL = `${USER_CALLS}/:callId`;
  * Authentication and user ownership are checked before any of these run.
  */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDependencies): void {
-  const { engine } = deps;
+  const { engine, settings, callRateLimiter } = deps;
 
   const requireCall = (callId: string): SimCall => {
     const call = engine.getCall(callId);
@@ -47,11 +49,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDependenci
 
   app.post(USER_CALLS, async (request, reply) => {
     const input = parseCreateCall(request.body);
+    const rateLimited = callRateLimiter.refusal(settings.callRateLimit);
+    if (rateLimited) throw rateLimited;
     const plan = engine.farEndFor(input.to, input.callTimeout);
     if (plan.outcome === 'refuse') {
       throw new ApiError(403, 'forbidden', 'invalid-call-to-number', `Calls to ${input.to} are not allowed`);
     }
     const { call, ready } = engine.placeOutbound(input, plan);
+    callRateLimiter.recordCreate(settings.callRateLimit);
     const record = deps.requestLog.recordOf(request);
     if (record) record.callId = call.id;
     await ready;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AudioItem } from './audio-channel.js';
 import type { CallbackBody, CallbackHttpMethod } from './callback-attempt.js';
+import type { CallbackFaults } from './callback-faults.js';
 import type { CallbackAttemptRecord } from './callback-queue.js';
 import { conventionFor } from './conventions.js';
 import {
@@ -53,6 +54,8 @@ export interface CallEngineOptions {
   settings: SimulatorSettings;
   userId: string;
   applicationId: string;
+  /** Shared with the control API, which changes it; every call's callbacks obey it. */
+  callbackFaults: CallbackFaults;
   logger?: Logger;
 }
 
@@ -178,7 +181,7 @@ export class CallEngine {
   /** Sends the body of callback attempt `index` again, through the call's queue; undefined if unknown. */
   redeliver(call: SimCall, index: number): Promise<CallbackAttemptRecord[]> | undefined {
     const delivery = call.callbacks.deliveryOf(index);
-    return delivery ? call.callbacks.enqueue(delivery) : undefined;
+    return delivery ? call.callbacks.redeliver(delivery) : undefined;
   }
 
   /** Forgets every call and script; their timers and deliveries stop. */
@@ -189,7 +192,7 @@ export class CallEngine {
   }
 
   private register(init: CallInit): SimCall {
-    const call = new SimCall(init, (owner) => this.audioHooks(owner), this.options.logger);
+    const call = new SimCall(init, (owner) => this.audioHooks(owner), this.options.callbackFaults, this.options.logger);
     this.calls.set(call.id, call);
     call.addLogEntry('create', undefined, call.startTime);
     return call;

@@ -57,5 +57,7 @@ export function controlCallView(call: SimCall, callUri: string): Record<string, 
       queuedSentences: call.speech.queued.map(audioView),
     },
     callbackAttempts: call.callbacks.attempts.length,
+    /** Only while the call's callbacks are held: how many wait for a release. */
+    heldCallbacks: call.callbacks.holding ? call.callbacks.heldCallbacks.length : undefined,
   };
 }

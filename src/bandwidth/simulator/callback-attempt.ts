@@ -19,10 +19,20 @@ export interface CallbackRequest {
   signal: AbortSignal;
 }
 
-export type AttemptResult =
-  | { outcome: 'delivered'; status: number }
-  | { outcome: 'failed'; status?: number; error?: string }
-  | { outcome: 'aborted' };
+/**
+ * Why an attempt failed: the receiver answered with a non-2xx `status`, did not answer within the
+ * `timeout`, or could not be reached at all (`network`). Retry policies tell these apart.
+ */
+export type FailureReason = 'status' | 'timeout' | 'network';
+
+export interface AttemptFailure {
+  outcome: 'failed';
+  reason: FailureReason;
+  status?: number;
+  error?: string;
+}
+
+export type AttemptResult = { outcome: 'delivered'; status: number } | AttemptFailure | { outcome: 'aborted' };
 
 function buildFetch(request: CallbackRequest): { target: string; init: RequestInit } {
   const { url, authorization } = splitCredentials(request.url);
@@ -68,11 +78,11 @@ export async function attemptCallback(request: CallbackRequest): Promise<Attempt
     // Reading the body frees the connection and makes a slow body count against the timeout.
     await response.arrayBuffer();
     if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
-    return { outcome: 'failed', status: response.status };
+    return { outcome: 'failed', reason: 'status', status: response.status };
   } catch (error) {
     if (request.signal.aborted) return { outcome: 'aborted' };
-    if (timeout.signal.aborted) return { outcome: 'failed', error: `no response within ${request.timeoutMs} ms` };
-    return { outcome: 'failed', error: describeFetchFailure(error) };
+    if (timeout.signal.aborted) return { outcome: 'failed', reason: 'timeout', error: `no response within ${request.timeoutMs} ms` };
+    return { outcome: 'failed', reason: 'network', error: describeFetchFailure(error) };
   } finally {
     clearTimeout(timer);
   }

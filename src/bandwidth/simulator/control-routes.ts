@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withoutCredentials } from './callback-url.js';
 import type { CallEngine } from './call-engine.js';
 import { controlCallView } from './call-views.js';
-import { ControlError } from './control-error.js';
+import type { ApiFaults } from './api-faults.js';
+import type { CallbackFaults } from './callback-faults.js';
+import type { CallRateLimiter } from './call-rate-limiter.js';
+import { ControlError, requireCall as findCall } from './control-error.js';
 import {
   parseDtmf,
   parseFarEndHangup,
@@ -21,6 +24,10 @@ export interface ControlRouteDependencies {
   requestLog: RequestLog;
   /** Changed in place, so running calls see new settings where they apply. */
   settings: SimulatorSettings;
+  /** Cleared by a reset, like every other fault. */
+  apiFaults: ApiFaults;
+  callbackFaults: CallbackFaults;
+  callRateLimiter: CallRateLimiter;
 }
 
 type CallRequest = FastifyRequest<{ Params: { callId: string } }>;
@@ -31,8 +38,8 @@ function settingsView(settings: SimulatorSettings): SimulatorSettings {
 }
 
 function applySettings(settings: SimulatorSettings, patch: SettingsPatch): void {
-  const { incomingCallUrl, ...delays } = patch;
-  Object.assign(settings, Object.fromEntries(Object.entries(delays).filter(([, value]) => value !== undefined)));
+  const { incomingCallUrl, ...others } = patch;
+  Object.assign(settings, Object.fromEntries(Object.entries(others).filter(([, value]) => value !== undefined)));
   if (incomingCallUrl === null) delete settings.incomingCallUrl;
   else if (incomingCallUrl !== undefined) settings.incomingCallUrl = incomingCallUrl;
 }
@@ -47,19 +54,18 @@ function invalidState(call: SimCall, expectation: string): ControlError {
  * deliveries are over, so a test can assert right after the response.
  */
 export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDependencies): void {
-  const { engine, requestLog, settings } = deps;
+  const { engine, requestLog, settings, apiFaults, callbackFaults, callRateLimiter } = deps;
 
-  const requireCall = (callId: string): SimCall => {
-    const call = engine.getCall(callId);
-    if (!call) throw new ControlError(404, 'call-not-found', `No call ${callId}`);
-    return call;
-  };
+  const requireCall = (callId: string): SimCall => findCall(engine, callId);
   const view = (call: SimCall) => controlCallView(call, engine.callUri(call));
 
   app.get('/control/settings', async () => settingsView(settings));
 
   app.patch('/control/settings', async (request) => {
-    applySettings(settings, parseSettingsPatch(request.body));
+    const patch = parseSettingsPatch(request.body);
+    applySettings(settings, patch);
+    // A new limit counts from a clean window, so a test's limit is not spent by earlier tests.
+    if (patch.callRateLimit !== undefined) callRateLimiter.clear();
     return settingsView(settings);
   });
 
@@ -90,6 +96,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
     '/control/calls/:callId/callbacks/:index/redeliver',
     async (request: FastifyRequest<{ Params: { callId: string; index: string } }>) => {
       const call = requireCall(request.params.callId);
+      if (call.callbacks.holding) {
+        throw new ControlError(409, 'callbacks-held', `Call ${call.id}'s callbacks are held; release them first (POST /control/calls/${call.id}/release)`);
+      }
       const index = /^\d+$/.test(request.params.index) ? Number(request.params.index) : -1;
       const redelivery = engine.redeliver(call, index);
       if (!redelivery) throw new ControlError(404, 'callback-not-found', `Call ${call.id} has no callback attempt ${request.params.index}`);
@@ -136,6 +145,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
   app.post('/control/reset', async (_request, reply) => {
     engine.reset();
     requestLog.clear();
+    // Faults go too, so one test's misbehaving simulator cannot fail the next test. Settings stay,
+    // except the call rate limit, which is a fault a test turned on.
+    apiFaults.clear();
+    callbackFaults.clear();
+    settings.callRateLimit = null;
+    callRateLimiter.clear();
     return reply.code(204).send();
   });
 }

@@ -3,14 +3,14 @@ import { isCallAddress } from './api-schemas.js';
 import { isAbsoluteHttpUrl } from './callback-url.js';
 import { ControlError } from './control-error.js';
 import { FAR_END_OUTCOMES, type FarEndScript } from './far-end.js';
-import { MAX_DELAY_MS, type AudioOverlap } from './settings.js';
+import { MAX_DELAY_MS, type AudioOverlap, type CallRateLimit } from './settings.js';
 
 /**
  * Validation of control API bodies. Unknown fields are refused: a typo in a test's script should
  * fail loudly rather than silently run the default scenario.
  */
 
-function delay(field: string) {
+export function delay(field: string) {
   const message = `${field} must be an integer number of milliseconds between 0 and ${MAX_DELAY_MS}`;
   return z.number({ error: message }).int(message).min(0, message).max(MAX_DELAY_MS, message);
 }
@@ -18,7 +18,7 @@ function delay(field: string) {
 const httpUrl = (field: string) =>
   z.string({ error: `${field} must be a string` }).refine(isAbsoluteHttpUrl, `${field} must be an absolute http(s) URL`);
 
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues
@@ -27,7 +27,23 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<
   throw new ControlError(400, 'invalid-request', problems);
 }
 
-const BODY_NOT_OBJECT = { error: 'The request body must be a JSON object' };
+export const BODY_NOT_OBJECT = { error: 'The request body must be a JSON object' };
+
+/** A whole number from `min` to `max`, with one message naming the field and the range. */
+export function count(field: string, min: number, max: number) {
+  const message = `${field} must be an integer between ${min} and ${max}`;
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
+const callRateLimitSchema = z
+  .object(
+    {
+      calls: count('callRateLimit.calls', 1, 1_000_000),
+      perMs: count('callRateLimit.perMs', 1, MAX_DELAY_MS),
+    },
+    { error: 'callRateLimit must be an object {calls, perMs} or null' },
+  )
+  .strict();
 
 const settingsPatchSchema = z
   .object(
@@ -38,6 +54,8 @@ const settingsPatchSchema = z
       audioOverlap: z.enum(['replace', 'queue'], { error: 'audioOverlap must be replace or queue' }).optional(),
       /** `null` removes the URL. */
       incomingCallUrl: httpUrl('incomingCallUrl').nullable().optional(),
+      /** `null` removes the limit. */
+      callRateLimit: callRateLimitSchema.nullable().optional(),
     },
     BODY_NOT_OBJECT,
   )
@@ -49,6 +67,7 @@ export interface SettingsPatch {
   remoteHangupDelayMs?: number;
   audioOverlap?: AudioOverlap;
   incomingCallUrl?: string | null;
+  callRateLimit?: CallRateLimit | null;
 }
 
 export function parseSettingsPatch(body: unknown): SettingsPatch {

@@ -1,3 +1,5 @@
+import type { ApiFaultType } from './api-faults.js';
+
 /** One `/v1` request as the control API reports it. */
 export interface ApiRequestRecord {
   method: string;
@@ -6,11 +8,16 @@ export interface ApiRequestRecord {
   query?: string;
   /** The parsed JSON body, or the raw text when it was not valid JSON. */
   body?: unknown;
-  /** Absent while the request is still being handled. */
+  /**
+   * Absent while the request is still being handled, and for good after a `reset` fault. After a
+   * `reset-after-processing` fault it is the answer the client never received.
+   */
   status?: number;
   at: string;
   /** The call the request was about (for a create: the call it created). */
   callId?: string;
+  /** The injected fault that affected the request, if any. */
+  fault?: ApiFaultType;
 }
 
 export interface RequestFilter {

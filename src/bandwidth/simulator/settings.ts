@@ -1,6 +1,12 @@
 /** What a new audio file does while another one is still playing; v1 never documented it. */
 export type AudioOverlap = 'replace' | 'queue';
 
+/** At most `calls` successful creates within any `perMs` window (v1's outbound call rate limit). */
+export interface CallRateLimit {
+  calls: number;
+  perMs: number;
+}
+
 /** The far-end behaviour that can be changed while the simulator runs (`PATCH /control/settings`). */
 export interface SimulatorSettings {
   answerDelayMs: number;
@@ -9,6 +15,12 @@ export interface SimulatorSettings {
   audioOverlap: AudioOverlap;
   /** May contain `user:pass@`; never shown with them. */
   incomingCallUrl?: string;
+  /**
+   * `null`: unlimited. Real v1 allows 1 call per second per account by default, but a simulator
+   * that refused quick successive creates would slow every test down; tests turn it on to prove the
+   * service copes with `403 call-rate-limit`.
+   */
+  callRateLimit: CallRateLimit | null;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
@@ -16,6 +28,7 @@ export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
   playbackDurationMs: 3000,
   remoteHangupDelayMs: 2000,
   audioOverlap: 'replace',
+  callRateLimit: null,
 });
 
 /**

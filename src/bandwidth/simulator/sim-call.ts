@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AudioChannel, type AudioChannelHooks } from './audio-channel.js';
 import type { CallbackHttpMethod } from './callback-attempt.js';
+import type { CallbackFaults } from './callback-faults.js';
 import { CallbackQueue } from './callback-queue.js';
 import { CallTimers } from './call-timers.js';
 import { newCallEventId } from './ids.js';
@@ -79,7 +80,7 @@ export class SimCall {
   stopRinging?: () => void;
   private readonly lifetime = new AbortController();
 
-  constructor(init: CallInit, audioHooks: (call: SimCall) => CallAudioHooks, logger?: Logger) {
+  constructor(init: CallInit, audioHooks: (call: SimCall) => CallAudioHooks, callbackFaults: CallbackFaults, logger?: Logger) {
     this.id = init.id;
     this.direction = init.direction;
     this.from = init.from;
@@ -91,7 +92,7 @@ export class SimCall {
     this.callbackTimeout = init.callbackTimeout;
     this.tag = init.tag;
     this.timers = new CallTimers((error) => logger?.error({ err: error, callId: this.id }, 'call timer failed'));
-    this.callbacks = new CallbackQueue(this.id, this.lifetime.signal, logger);
+    this.callbacks = new CallbackQueue(this.id, this.lifetime.signal, callbackFaults, logger);
     const hooks = audioHooks(this);
     this.playback = new AudioChannel(hooks.playback, this.timers);
     this.speech = new AudioChannel(hooks.speak, this.timers);

@@ -1,11 +1,16 @@
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { installApiFaultHooks } from './api-fault-hooks.js';
+import { ApiFaults } from './api-faults.js';
 import { registerApiRoutes } from './api-routes.js';
 import { CallEngine } from './call-engine.js';
+import { CallRateLimiter } from './call-rate-limiter.js';
+import { CallbackFaults } from './callback-faults.js';
 import { isAbsoluteHttpUrl } from './callback-url.js';
 import { registerControlRoutes } from './control-routes.js';
 import { installErrorResponses } from './error-responses.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import { newApplicationId } from './ids.js';
 import { installJsonBodyParser } from './json-body-parser.js';
 import { installRequestHooks } from './request-hooks.js';
@@ -86,6 +91,7 @@ function initialSettings(options: SimulatorOptions): SimulatorSettings {
     remoteHangupDelayMs: options.remoteHangupDelayMs ?? DEFAULT_SETTINGS.remoteHangupDelayMs,
     audioOverlap: options.audioOverlap ?? DEFAULT_SETTINGS.audioOverlap,
     incomingCallUrl: options.incomingCallUrl,
+    callRateLimit: DEFAULT_SETTINGS.callRateLimit,
   };
 }
 
@@ -106,15 +112,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Bandwid
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ? options.logger.child({ component: 'bandwidth-simulator' }) : undefined;
   const settings = initialSettings(options);
-  const engine = new CallEngine({ settings, userId: options.userId, applicationId: newApplicationId(), logger });
+  const callbackFaults = new CallbackFaults();
+  const apiFaults = new ApiFaults();
+  const callRateLimiter = new CallRateLimiter();
+  const engine = new CallEngine({ settings, userId: options.userId, applicationId: newApplicationId(), callbackFaults, logger });
   const requestLog = new RequestLog();
+  // Ends injected request delays on close, which would otherwise keep app.close() waiting.
+  const lifetime = new AbortController();
 
   const app = Fastify({ logger: false });
   installJsonBodyParser(app, requestLog);
   installRequestHooks(app, { requestLog, credentials: options, logger });
+  installApiFaultHooks(app, { faults: apiFaults, requestLog, signal: lifetime.signal, logger });
   installErrorResponses(app, logger);
-  registerApiRoutes(app, { engine, requestLog, settings });
-  registerControlRoutes(app, { engine, requestLog, settings });
+  registerApiRoutes(app, { engine, requestLog, settings, callRateLimiter });
+  registerControlRoutes(app, { engine, requestLog, settings, apiFaults, callbackFaults, callRateLimiter });
+  registerFaultRoutes(app, { engine, apiFaults, callbackFaults });
 
   await app.listen({ port: options.port ?? 0, host });
   const url = baseUrlOf(app.server.address() as AddressInfo, host);
@@ -125,8 +138,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Bandwid
   return {
     url,
     close() {
-      // Calls go first: aborting their callbacks lets requests that wait on a delivery finish.
+      // Delays and calls go first: ending them lets requests that wait on one finish.
       closing ??= (async () => {
+        lifetime.abort();
         engine.reset();
         await app.close();
       })();

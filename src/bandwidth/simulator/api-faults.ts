@@ -1,0 +1,124 @@
+/**
+ * Faults injected into `/v1` requests (`PUT /control/faults/api`), so the service's reliability
+ * tests can make Bandwidth fail, drop connections or answer late, deterministically.
+ */
+
+/** The fields of a v1 error body a rule may set; the rest come from the status's default. */
+export interface InjectedErrorFields {
+  category?: string;
+  code?: string;
+  message?: string;
+}
+
+export type ApiFaultAction =
+  | {
+      /** Answers with this status and a v1 error body; the request is not processed. */
+      type: 'status';
+      status: number;
+      body?: InjectedErrorFields;
+      headers?: Record<string, string>;
+      /** For status 429: `X-RateLimit-Reset` is now plus this many ms (default 200). */
+      resetAfterMs?: number;
+    }
+  /** Destroys the connection without answering; the request is not processed. */
+  | { type: 'reset' }
+  /**
+   * Processes the request fully, then destroys the connection instead of answering: the client
+   * cannot know whether, say, its call was created, which is the case idempotency must survive.
+   */
+  | { type: 'reset-after-processing' }
+  | {
+      /** Answers `delayMs` late. */
+      type: 'delay';
+      delayMs: number;
+      /**
+       * `true` (default): the request takes effect at once and only the answer is late, so a client
+       * that times out cannot know the outcome. `false`: it takes effect when the answer goes out.
+       */
+      process?: boolean;
+    };
+
+export type ApiFaultType = ApiFaultAction['type'];
+
+export interface ApiFaultRule {
+  /** HTTP method, any case; omitted matches every method. */
+  method?: string;
+  /**
+   * Text the request path after `/v1/users/{userId}` must contain (`/audio`, `calls`); a trailing
+   * `$` means the path must end with it instead (`/calls$`: create and list, not a call's update or
+   * audio, which substrings alone could not tell apart). Omitted matches every path.
+   */
+  path?: string;
+  /** How many matching requests the rule affects; omitted means every one. */
+  times?: number;
+  action: ApiFaultAction;
+}
+
+/** A rule as the control API shows it, with what is left of it. */
+export interface ApiFaultRuleView extends ApiFaultRule {
+  /** Requests it will still affect; `null` when unlimited. */
+  remaining: number | null;
+  /** Requests it has affected so far. */
+  applied: number;
+}
+
+interface ArmedRule {
+  rule: ApiFaultRule;
+  remaining: number;
+  applied: number;
+}
+
+const USER_PREFIX = /^\/v1\/users\/[^/]+/;
+
+/** The part of a `/v1` path that rules match: `/calls/c-…/audio` for `/v1/users/u-…/calls/c-…/audio`. */
+export function faultPathOf(path: string): string {
+  if (USER_PREFIX.test(path)) return path.replace(USER_PREFIX, '');
+  return path.replace(/^\/v1/, '');
+}
+
+function pathMatches(pattern: string | undefined, path: string): boolean {
+  if (pattern === undefined) return true;
+  return pattern.endsWith('$') ? path.endsWith(pattern.slice(0, -1)) : path.includes(pattern);
+}
+
+/** The ordered list of API fault rules and how much of each is left. */
+export class ApiFaults {
+  private rules: ArmedRule[] = [];
+
+  /** Replaces the whole list: a test states the faults it wants, not a change to earlier ones. */
+  replace(rules: ApiFaultRule[]): void {
+    this.rules = rules.map((rule) => ({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY, applied: 0 }));
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): ApiFaultRuleView[] {
+    return this.rules.map(({ rule, remaining, applied }) => ({
+      ...rule,
+      remaining: Number.isFinite(remaining) ? remaining : null,
+      applied,
+    }));
+  }
+
+  /**
+   * The action for a request, counted against its rule: the first rule that matches and has
+   * requests left wins. Undefined when no rule applies.
+   *
+   * @param path the request path without query string, starting with `/v1`
+   */
+  take(method: string, path: string): ApiFaultAction | undefined {
+    const relativePath = faultPathOf(path);
+    const armed = this.rules.find(
+      ({ rule, remaining }) =>
+        remaining > 0 &&
+        (rule.method === undefined || rule.method.toUpperCase() === method.toUpperCase()) &&
+        pathMatches(rule.path, relativePath),
+    );
+    if (!armed) return undefined;
+    armed.remaining -= 1;
+    armed.applied += 1;
+    return armed.rule.action;
+  }
+}
