@@ -9,9 +9,23 @@ export interface Config {
   publicUrl?: string;
   bandwidth: RealBandwidth | SimulatedBandwidth;
   webhook: { username: string; password: string };
-  /** Bearer tokens accepted from GraphQL clients; empty means the API is open (simulator mode only). */
-  apiTokens: string[];
+  /** Bearer tokens accepted from GraphQL clients, each with its scope; empty means the API is open (simulator mode only). */
+  apiTokens: ApiToken[];
+  /** Whether GraphQL introspection is answered; off by default in production so the schema is not handed to strangers. */
+  graphqlIntrospection: boolean;
+  /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
+  mutationRateLimit: number;
   database: { kind: 'sqlite'; filename: string };
+  calls: {
+    /** Outbound calls placed per second at most; more wait in a queue (state QUEUED). */
+    perSecond: number;
+    /** Silence after which a call that has not ended is checked against Bandwidth's records. */
+    reconcileAfterMs: number;
+  };
+  /** How long a graceful shutdown may wait for in-flight work before closing anyway. */
+  shutdownTimeoutMs: number;
+  /** Per-attempt timeout of a request to Bandwidth. */
+  bandwidthTimeoutMs: number;
   logLevel: string;
   production: boolean;
 }
@@ -32,6 +46,19 @@ export interface SimulatedBandwidth {
   playbackDurationMs: number;
 }
 
+/**
+ * What an API token may do: `all` reads and changes every call, `read` only queries and subscribes,
+ * for dashboards and other clients that must never place or end a call.
+ */
+export type TokenScope = 'all' | 'read';
+
+export interface ApiToken {
+  token: string;
+  scope: TokenScope;
+}
+
+const TOKEN_SCOPES: readonly string[] = ['all', 'read'] satisfies TokenScope[];
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -48,14 +75,11 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const bandwidth = bandwidthConfig(env);
   const webhook = webhookCredentials(env, bandwidth.mode);
-  const apiTokens = list(env.API_TOKENS);
+  const apiTokens = apiTokenList(env.API_TOKENS);
   if (bandwidth.mode === 'real' && apiTokens.length === 0) {
     throw new ConfigError(
       'API_TOKENS must be set when real Bandwidth credentials are configured: without it anyone could place calls on your account',
     );
-  }
-  for (const token of apiTokens) {
-    if (token.length < 16) throw new ConfigError('API_TOKENS entries must be at least 16 characters long');
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -67,7 +91,15 @@ export function loadConfig(env: Env = process.env): Config {
     bandwidth,
     webhook,
     apiTokens,
+    graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
+    mutationRateLimit: integer(env, 'MUTATION_RATE_LIMIT', 600, 0, 1_000_000),
     database: databaseConfig(env.DATABASE_URL),
+    calls: {
+      perSecond: decimal(env, 'OUTBOUND_CALLS_PER_SECOND', 1, 0.01, 1000),
+      reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 300_000, 1000, 86_400_000),
+    },
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    bandwidthTimeoutMs: integer(env, 'BANDWIDTH_TIMEOUT_MS', 10_000, 100, 120_000),
     logLevel,
     production: env.NODE_ENV === 'production',
   };
@@ -137,6 +169,49 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false`);
+  return raw === 'true';
+}
+
+/**
+ * `API_TOKENS`: comma-separated `token`, `token:all` or `token:read`. Messages say which entry is
+ * wrong by its position only: the entry is a secret, and so may be whatever follows its colon.
+ */
+function apiTokenList(raw: string | undefined): ApiToken[] {
+  if (!raw?.trim()) return [];
+  const seen = new Set<string>();
+  return raw.split(',').map((entry, index) => {
+    const trimmed = entry.trim();
+    const position = `API_TOKENS entry ${index + 1}`;
+    if (trimmed === '') throw new ConfigError(`${position} is empty: separate tokens with single commas`);
+    const colon = trimmed.lastIndexOf(':');
+    const token = colon >= 0 ? trimmed.slice(0, colon).trim() : trimmed;
+    const scope = colon >= 0 ? trimmed.slice(colon + 1).trim() : 'all';
+    if (!TOKEN_SCOPES.includes(scope)) {
+      throw new ConfigError(`${position} has an unknown scope: use token, token:all or token:read`);
+    }
+    if (token.length < 16) {
+      throw new ConfigError(`API_TOKENS entries must be at least 16 characters long (entry ${index + 1} is shorter)`);
+    }
+    if (seen.has(token)) throw new ConfigError(`${position} repeats an earlier token: give each token one scope`);
+    seen.add(token);
+    return { token, scope: scope as TokenScope };
+  });
+}
+
 function optionalUrl(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -145,11 +220,4 @@ function optionalUrl(env: Env, name: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an absolute http(s) URL`);
   if (url.username || url.password) throw new ConfigError(`${name} must not contain credentials`);
   return raw.replace(/\/+$/, '');
-}
-
-function list(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
 }

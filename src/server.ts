@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BandwidthClient } from './bandwidth/client.js';
 import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/simulator.js';
+import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
 import type { Config } from './config.js';
@@ -67,16 +68,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.info({ bandwidthApiUrl: config.bandwidth.apiUrl }, 'using the real Bandwidth v1 API');
     }
 
-    const gateway = new BandwidthClient({ ...bandwidth, logger: logger.child({ component: 'bandwidth' }) });
+    const gateway = new BandwidthClient({
+      ...bandwidth,
+      timeoutMs: config.bandwidthTimeoutMs,
+      logger: logger.child({ component: 'bandwidth' }),
+    });
     let publicUrl = config.publicUrl;
     const service = new CallService({
       store,
       gateway,
       notifier: bus,
       callbackUrl: () => callbackUrl(publicUrl!, config.webhook),
+      callsPerSecond: config.calls.perSecond,
       logger: logger.child({ component: 'calls' }),
     });
-    closers.push(() => service.idle());
+    closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));
+    closers.push(async () => service.stop());
 
     const app = await createHttpApp(logger);
     registerWebhookRoute(app, { service, ...config.webhook });
@@ -84,14 +91,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       schema: await buildCallSchema(bus),
       context: { service, store, bus },
       apiTokens: config.apiTokens,
+      introspection: config.graphqlIntrospection,
+      mutationRateLimit: config.mutationRateLimit,
     });
     await app.listen({ host: config.host, port: config.port });
+    // Closing HTTP first stops new work, lets in-flight webhooks finish and closes WebSockets (1001).
     closers.push(() => app.close());
+    const reconciler = new CallReconciler({
+      service,
+      store,
+      logger: logger.child({ component: 'reconciler' }),
+      silenceMs: config.calls.reconcileAfterMs,
+    });
+    reconciler.start();
+    closers.push(() => reconciler.stop());
 
     const { port } = app.server.address() as AddressInfo;
     publicUrl ??= `http://localhost:${port}`;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     if (simulator) await announceIncomingCallsTo(simulator, callbackUrl(publicUrl, config.webhook));
+    await service.resume();
     logger.info({ url, graphql: `${url}/graphql`, publicUrl }, 'listening');
 
     return { url, simulator, service, store, close: closeAll };
@@ -99,6 +118,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await closeAll();
     throw error;
   }
+}
+
+/** Waits for `work`, but no longer than `ms`: shutdown must end even if Bandwidth hangs. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work, timeout]);
+  clearTimeout(timer);
 }
 
 /** The URL handed to Bandwidth: our webhook with its basic-auth credentials in it. */

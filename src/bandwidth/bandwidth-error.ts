@@ -45,7 +45,7 @@ export class BandwidthError extends ProviderError {
   readonly errno?: string;
 
   constructor(init: BandwidthErrorInit) {
-    super(init.message, init.code, init.status, init.category);
+    super(init.message, init.code, init.status, init.category, outcomeUnknown(init));
     this.details = init.details ?? [];
     if (init.rateLimitResetAt !== undefined) this.rateLimitResetAt = init.rateLimitResetAt;
     if (init.errno !== undefined) this.errno = init.errno;
@@ -182,4 +182,18 @@ function nonEmptyString(value: unknown): string | undefined {
 function oneLine(text: string, max: number): string {
   const collapsed = text.replace(/\s+/g, ' ').trim();
   return collapsed.length > max ? `${collapsed.slice(0, max)}…` : collapsed;
+}
+
+/** Socket errors raised before a request could reach Bandwidth: nothing can have happened there. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether Bandwidth may have acted on a request that failed: it did not answer (other than a
+ * refused connection or a failed lookup), or it failed with a 5xx part-way through.
+ */
+function outcomeUnknown(init: BandwidthErrorInit): boolean {
+  if (init.code === 'missing-location') return true;
+  if (init.status !== undefined) return init.status >= 500;
+  if (init.code === 'timeout') return true;
+  return init.code === 'network-error' && !NEVER_SENT.has(init.errno ?? '');
 }

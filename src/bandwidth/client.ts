@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import got, { HTTPError, RequestError, TimeoutError, type RetryObject } from 'got';
 import { z } from 'zod';
-import type { CreateProviderCall, VoiceGateway } from '../calls/voice-gateway.js';
+import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../calls/voice-gateway.js';
 import { BandwidthError, parseRateLimitReset, type BandwidthRequestLabel } from './bandwidth-error.js';
+import { toProviderCallStatus } from './call-status.js';
 
 /** The subset of a pino logger the client uses; any pino `Logger` fits. */
 export interface BandwidthClientLogger {
@@ -243,6 +244,29 @@ export class BandwidthClient implements VoiceGateway {
   async getCallEvents(callId: string): Promise<BandwidthCallEvent[]> {
     const response = await this.send('GET', `calls/${pathSegment(callId)}/events`, { retry: 'repeatable' });
     return this.decode(response, z.array(callEventSchema));
+  }
+
+  /** The call as Bandwidth sees it, with the hangup cause from its event log; null for `404`. */
+  async getCallStatus(providerCallId: string): Promise<ProviderCallStatus | null> {
+    let call: BandwidthCall;
+    try {
+      call = await this.getCall(providerCallId);
+    } catch (error) {
+      if (error instanceof BandwidthError && error.status === 404) return null;
+      throw error;
+    }
+    const ended = call.state === 'completed' || call.state === 'rejected';
+    return toProviderCallStatus(call, ended ? await this.getCallEvents(providerCallId) : []);
+  }
+
+  /**
+   * Finds a call we placed by its tag. v1 cannot filter by tag, so this lists the newest calls to
+   * the same number and picks ours: enough for the minutes after a create whose answer was lost.
+   */
+  async findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null> {
+    const calls = await this.listCalls({ to, size: 100, sortOrder: 'desc' });
+    const call = calls.find((candidate) => candidate.tag === tag);
+    return call ? this.getCallStatus(call.id) : null;
   }
 
   async answer(providerCallId: string): Promise<void> {

@@ -10,6 +10,8 @@ export const CallErrorCode = {
   /** `answerCall` on a call that is not a ringing inbound call. */
   CALL_NOT_RINGING: 'CALL_NOT_RINGING',
   BANDWIDTH_ERROR: 'BANDWIDTH_ERROR',
+  /** An idempotency key sent again with a different request. */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
 } as const;
 export type CallErrorCode = (typeof CallErrorCode)[keyof typeof CallErrorCode];
 

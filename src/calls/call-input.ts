@@ -24,6 +24,9 @@ const audioFileUrl = z
     return (url.protocol === 'http:' || url.protocol === 'https:') && AUDIO_PATH.test(url.pathname);
   }, 'must be an http(s) URL of an .mp3 or .wav file');
 
+/** Lets a client retry a request without doing it twice; scoped to the client's API token. */
+const idempotencyKey = z.string().min(1).max(128, 'must be at most 128 characters').optional();
+
 const audio = z.object({ fileUrl: audioFileUrl, loop: z.boolean().default(false) });
 
 export const createCallInput = z.object({
@@ -31,6 +34,7 @@ export const createCallInput = z.object({
   to: destination,
   audio: z.array(audio).max(100, 'at most 100 files can be queued at once').default([]),
   callTimeoutSeconds: z.number().int('must be a whole number').min(1).max(300).optional(),
+  idempotencyKey,
 });
 export type CreateCallInput = z.input<typeof createCallInput>;
 export type ValidCreateCall = z.output<typeof createCallInput>;
@@ -40,6 +44,7 @@ export const playAudioInput = z.object({
   fileUrl: audioFileUrl,
   loop: z.boolean().default(false),
   interrupt: z.boolean().default(false),
+  idempotencyKey,
 });
 export type PlayAudioInput = z.input<typeof playAudioInput>;
 export type ValidPlayAudio = z.output<typeof playAudioInput>;

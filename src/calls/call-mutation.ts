@@ -10,11 +10,12 @@ import {
 } from './call.js';
 import { moveCall, type CallEnding } from './call-state-machine.js';
 import type { NewCallEvent } from './call-store.js';
+import type { Effect, OutboxStatus } from './outbox.js';
 
-/** A request to the provider that a committed change calls for; carried out after the commit. */
-export type Effect =
-  | { kind: 'play'; callId: string; providerCallId: string; playbackId: string; fileUrl: string; loop: boolean }
-  | { kind: 'stop'; callId: string; providerCallId: string };
+/** A change to an outbox entry that goes into the same transaction as the call's change. */
+export type OutboxChange =
+  | { id: number; status: Exclude<OutboxStatus, 'pending'>; error: string | null }
+  | { id: number; notBefore: Date };
 
 export const newPlaybackId = (): string => `pb_${randomUUID()}`;
 export const newCallId = (): string => `call_${randomUUID()}`;
@@ -27,7 +28,9 @@ export const newCallId = (): string => `call_${randomUUID()}`;
  */
 export class CallMutation {
   readonly events: NewCallEvent[] = [];
+  /** Provider requests this change decides; written to the outbox with it, sent after the commit. */
   readonly effects: Effect[] = [];
+  readonly outboxChanges: OutboxChange[] = [];
   readonly newPlaybacks = new Set<string>();
   readonly changedPlaybacks = new Set<string>();
   callChanged = false;
@@ -117,7 +120,7 @@ export class CallMutation {
     if (!next) return;
     this.setPlayback(next, PlaybackStatus.PLAYING);
     this.record('playback.requested', { playbackId: next.id, fileUrl: next.fileUrl, loop: next.loop });
-    this.effects.push({
+    this.request({
       kind: 'play',
       callId: this.call.id,
       providerCallId: this.call.providerCallId,
@@ -134,9 +137,25 @@ export class CallMutation {
   }
 
   markDone(playback: PlaybackRecord, at: Date): boolean {
-    if (playback.status !== PlaybackStatus.PLAYING) return false;
-    this.setPlayback(playback, PlaybackStatus.DONE, { endedAt: at, startedAt: playback.startedAt ?? at });
-    return true;
+    if (playback.status === PlaybackStatus.PLAYING || this.finishedBeforeHangup(playback, at)) {
+      this.setPlayback(playback, PlaybackStatus.DONE, { endedAt: at, startedAt: playback.startedAt ?? at });
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a `done` that arrives after the hangup stopped this file tells of an end that came
+   * first: Bandwidth's deliveries can overtake each other, its event times do not.
+   */
+  private finishedBeforeHangup(playback: PlaybackRecord, at: Date): boolean {
+    const endedAt = this.call.endedAt?.getTime();
+    return (
+      playback.status === PlaybackStatus.STOPPED &&
+      endedAt !== undefined &&
+      playback.endedAt?.getTime() === endedAt &&
+      at.getTime() <= endedAt
+    );
   }
 
   markFailed(playback: PlaybackRecord, error: string): boolean {
@@ -147,13 +166,13 @@ export class CallMutation {
   }
 
   /** Stops what plays; asks the provider to stop it only when the call can still hear it. */
-  stopCurrent(askProvider: boolean): PlaybackRecord | undefined {
+  stopCurrent(askProvider: boolean, at: Date = this.now): PlaybackRecord | undefined {
     const current = this.current;
     if (!current) return undefined;
-    this.setPlayback(current, PlaybackStatus.STOPPED, { endedAt: this.now });
+    this.setPlayback(current, PlaybackStatus.STOPPED, { endedAt: at });
     this.record('playback.stopped', { playbackId: current.id });
     if (askProvider && this.call.providerCallId && this.call.state === CallState.ACTIVE) {
-      this.effects.push({ kind: 'stop', callId: this.call.id, providerCallId: this.call.providerCallId });
+      this.request({ kind: 'stop', callId: this.call.id, providerCallId: this.call.providerCallId });
     }
     return current;
   }
@@ -181,9 +200,23 @@ export class CallMutation {
     this.call.endReason = ending.endReason;
     this.call.hangupCause = hangupCause;
     this.touchCall();
-    this.stopCurrent(false);
+    this.stopCurrent(false, this.call.endedAt ?? at);
     this.cancelQueued();
     return true;
+  }
+
+  /** Asks the provider for something about this call once the change is committed. */
+  request(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  /** Settles an outbox entry (sent, failed for good, no longer needed) in this transaction. */
+  finishRequest(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null = null): void {
+    this.outboxChanges.push({ id, status, error });
+  }
+
+  deferRequest(id: number, notBefore: Date): void {
+    this.outboxChanges.push({ id, notBefore });
   }
 
   failWithProviderError(code: string, at: Date): boolean {

@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { CallDirection, CallState, EventSource, isTerminal, type CallRecord, type PlaybackRecord } from './call.js';
+import { CallDialer, type DialResult } from './call-dialer.js';
 import { CallError, CallErrorCode } from './call-errors.js';
 import { createCallInput, playAudioInput, validate, type CreateCallInput, type PlayAudioInput } from './call-input.js';
-import { CallMutation, newCallId, type Effect } from './call-mutation.js';
+import { CallMutation, newCallId } from './call-mutation.js';
 import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause, moveCall } from './call-state-machine.js';
 import type { CallStore, CallStoreTransaction } from './call-store.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { EffectRunner } from './effect-runner.js';
-import { ProviderError, type VoiceGateway } from './voice-gateway.js';
+import { EffectRunner, type EffectOutcome } from './effect-runner.js';
+import { OutboxStatus, type OutboxItem } from './outbox.js';
+import { ProviderError, type ProviderCallStatus, type VoiceGateway } from './voice-gateway.js';
 
 /** The subset of a pino logger the domain writes to. */
 export interface DomainLogger {
@@ -27,8 +30,15 @@ export interface CallServiceOptions {
    */
   callbackUrl: () => string;
   logger: DomainLogger;
+  /** Outbound calls placed per second at most (default 1, Bandwidth's default limit). */
+  callsPerSecond?: number;
   /** Injected so tests can control time; defaults to the wall clock. */
   clock?: () => Date;
+}
+
+/** Who asks, so that one client's idempotency keys never collide with another's. */
+export interface Caller {
+  id: string;
 }
 
 export type IngestOutcome =
@@ -36,13 +46,21 @@ export type IngestOutcome =
   | { status: 'duplicate'; callId: string }
   | { status: 'unmatched' };
 
-const IN_FLIGHT_PROVIDER_STATES = new Set(['call-invalid-state']);
+/** How long to hold every outbound call back after Bandwidth answers `call-rate-limit`. */
+const RATE_LIMIT_PAUSE_MS = 2000;
+/** Dial attempts whose outcome stayed unknown before a call is given up as failed. */
+const MAX_DIAL_ATTEMPTS = 4;
+const ANONYMOUS: Caller = { id: 'anonymous' };
+const OK: EffectOutcome = { ok: true };
 
 /**
  * The call domain's use cases: place, answer and end calls, queue and stop audio, and apply the
- * provider's events. Each one is a single store transaction over one call; requests to the
- * provider that it calls for run after the commit, so a crash can lose a request but never
- * leaves a record that claims one was made when it was not.
+ * provider's events.
+ *
+ * Each change is one store transaction over one call. The provider requests a change calls for
+ * are written to the outbox in that transaction and sent only after it commits, so a crash never
+ * loses a decided request (it is sent on restart) and never leaves a record claiming a request
+ * that was not decided.
  */
 export class CallService {
   private readonly store: CallStore;
@@ -50,7 +68,8 @@ export class CallService {
   private readonly notifier: ChangeNotifier;
   private readonly logger: DomainLogger;
   private readonly clock: () => Date;
-  private readonly effects: EffectRunner;
+  private readonly runner: EffectRunner;
+  private readonly dialer: CallDialer;
 
   constructor(private readonly options: CallServiceOptions) {
     this.store = options.store;
@@ -58,73 +77,89 @@ export class CallService {
     this.notifier = options.notifier;
     this.logger = options.logger;
     this.clock = options.clock ?? (() => new Date());
-    this.effects = new EffectRunner((effect) => this.perform(effect), options.logger);
+    this.runner = new EffectRunner((item) => this.perform(item), options.logger);
+    this.dialer = new CallDialer({
+      callsPerSecond: options.callsPerSecond ?? 1,
+      dial: (item) => this.dial(item),
+      logger: options.logger,
+    });
   }
 
-  async createCall(input: CreateCallInput): Promise<CallRecord> {
+  /** Sends what the outbox still holds: requests decided before a restart that never went out. */
+  async resume(): Promise<number> {
+    const pending = await this.store.listPendingOutbox(100_000);
+    for (const item of pending) void this.dispatch(item);
+    if (pending.length > 0) this.logger.info({ pending: pending.length }, 'resuming provider requests from the outbox');
+    return pending.length;
+  }
+
+  async createCall(input: CreateCallInput, caller: Caller = ANONYMOUS): Promise<CallRecord> {
     const request = validate(createCallInput, input);
+    const { idempotencyKey, ...order } = request;
     const now = this.clock();
     const call: CallRecord = {
       id: newCallId(),
       providerCallId: null,
       direction: CallDirection.OUTBOUND,
-      from: request.from,
-      to: request.to,
-      state: CallState.REQUESTED,
+      from: order.from,
+      to: order.to,
+      state: CallState.QUEUED,
       endReason: null,
       hangupCause: null,
-      callTimeoutSeconds: request.callTimeoutSeconds ?? null,
+      callTimeoutSeconds: order.callTimeoutSeconds ?? null,
       createdAt: now,
       updatedAt: now,
       answeredAt: null,
       endedAt: null,
       lastSequence: 0,
     };
-    await this.commit(async () => {
+    let earlier: string | undefined;
+    const [dialled] = await this.commit(async (tx) => {
+      if (idempotencyKey) {
+        earlier = await this.earlierResult(tx, caller, 'createCall', idempotencyKey, order);
+        if (earlier) return undefined;
+        await this.rememberKey(tx, caller, 'createCall', idempotencyKey, order, call.id);
+      }
       const mutation = new CallMutation(call, [], now, true);
-      mutation.record('call.requested', {
+      mutation.record('call.requested', { from: call.from, to: call.to, callTimeoutSeconds: call.callTimeoutSeconds });
+      for (const file of order.audio) mutation.enqueue(file.fileUrl, file.loop);
+      mutation.request({
+        kind: 'create',
+        callId: call.id,
         from: call.from,
         to: call.to,
         callTimeoutSeconds: call.callTimeoutSeconds,
       });
-      for (const file of request.audio) mutation.enqueue(file.fileUrl, file.loop);
       return mutation;
     });
+    if (earlier) return this.requireCall(earlier);
 
-    try {
-      const { providerCallId } = await this.gateway.createCall({
-        from: call.from,
-        to: call.to,
-        callTimeoutSeconds: request.callTimeoutSeconds,
-        callbackUrl: this.options.callbackUrl(),
-        tag: call.id,
-      });
-      return await this.change(call.id, (m) => {
-        // An early `answer` may have filled these in already; the create response must not undo it.
-        m.call.providerCallId ??= providerCallId;
-        const ringing = m.call.state === CallState.REQUESTED && moveCall(m.call, CallState.RINGING, m.now);
-        m.record('call.dialed', { bandwidthCallId: providerCallId }, { applied: ringing });
-        m.playNext();
-      });
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      await this.change(call.id, (m) => {
-        m.record('call.failed', providerErrorPayload(error));
-        m.failWithProviderError(error.code, m.now);
-      });
-      throw bandwidthError(error, call.id);
-    }
+    const outcome = await dialled!;
+    if (!outcome.ok && outcome.error instanceof ProviderError) throw bandwidthError(outcome.error, call.id);
+    return this.requireCall(call.id);
   }
 
-  async playAudio(input: PlayAudioInput): Promise<PlaybackRecord> {
+  async playAudio(input: PlayAudioInput, caller: Caller = ANONYMOUS): Promise<PlaybackRecord> {
     const request = validate(playAudioInput, input);
+    const { idempotencyKey, ...order } = request;
     let playback: PlaybackRecord | undefined;
-    await this.change(request.callId, (m) => {
-      assertNotEnded(m.call);
-      if (request.interrupt) m.stopCurrent(true);
-      playback = m.enqueue(request.fileUrl, request.loop, request.interrupt);
-      m.playNext();
+    let earlier: string | undefined;
+    await this.commit(async (tx) => {
+      const call = await tx.lockCall(order.callId);
+      if (!call) throw notFound(order.callId);
+      const mutation = new CallMutation(call, await tx.listPlaybacks(call.id), this.clock());
+      if (idempotencyKey) {
+        earlier = await this.earlierResult(tx, caller, 'playAudio', idempotencyKey, order);
+        if (earlier) return undefined;
+      }
+      assertNotEnded(call);
+      if (order.interrupt) mutation.stopCurrent(true);
+      playback = mutation.enqueue(order.fileUrl, order.loop, order.interrupt);
+      mutation.playNext();
+      if (idempotencyKey) await this.rememberKey(tx, caller, 'playAudio', idempotencyKey, order, playback.id);
+      return mutation;
     });
+    if (earlier) return (await this.store.getPlayback(earlier))!;
     return playback!;
   }
 
@@ -137,46 +172,49 @@ export class CallService {
   }
 
   async hangUpCall(callId: string): Promise<CallRecord> {
-    const call = await this.requireCall(callId);
-    assertNotEnded(call);
-    const providerCallId = requireProviderId(call);
-    try {
-      await this.gateway.hangUp(providerCallId);
-    } catch (error) {
-      // The far end may have hung up while we asked: its `hangup` event is on the way.
-      if (error instanceof ProviderError && IN_FLIGHT_PROVIDER_STATES.has(error.code)) return this.requireCall(callId);
-      throw error instanceof ProviderError ? bandwidthError(error, callId) : error;
-    }
-    return this.change(callId, (m) => {
-      const wasAnswered = m.call.state === CallState.ACTIVE;
-      if (isTerminal(m.call.state)) return;
-      m.record('call.hung_up', { by: 'api' });
-      m.end(endingForHangupCause(wasAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL', wasAnswered), m.now, null);
+    let requested = false;
+    const [outcome] = await this.commit(async (tx) => {
+      const call = await tx.lockCall(callId);
+      if (!call) throw notFound(callId);
+      assertNotEnded(call);
+      const m = new CallMutation(call, await tx.listPlaybacks(callId), this.clock());
+      if (call.state === CallState.QUEUED) {
+        // Not dialled yet: cancelling is ours alone, and the queued dial is dropped.
+        for (const item of await tx.findPendingOutbox(callId, 'create')) m.finishRequest(item.id, OutboxStatus.CANCELLED);
+        m.record('call.hung_up', { by: 'api', dialled: false });
+        m.end(endingForHangupCause('ORIGINATOR_CANCEL', false), m.now, null);
+        return m;
+      }
+      m.request({ kind: 'hangup', callId, providerCallId: requireProviderId(call) });
+      m.record('call.hangup_requested', { by: 'api' });
+      requested = true;
+      return m;
     });
+    if (requested) await this.settle(outcome!, callId, new Set(['call-invalid-state']));
+    return this.requireCall(callId);
   }
 
   async answerCall(callId: string): Promise<CallRecord> {
-    const call = await this.requireCall(callId);
-    if (call.direction !== CallDirection.INBOUND) {
-      throw new CallError(CallErrorCode.BAD_USER_INPUT, 'Only inbound calls can be answered', { callId });
-    }
-    assertNotEnded(call);
-    if (call.state !== CallState.RINGING) {
-      throw new CallError(CallErrorCode.CALL_NOT_RINGING, `Call ${callId} is ${call.state}, not ringing`, {
-        callId,
-        state: call.state,
-      });
-    }
-    try {
-      await this.gateway.answer(requireProviderId(call));
-    } catch (error) {
-      throw error instanceof ProviderError ? bandwidthError(error, callId) : error;
-    }
-    return this.change(callId, (m) => {
-      if (m.call.state !== CallState.RINGING) return;
-      m.record('call.answered', { by: 'api' });
-      m.answer(m.now);
+    const [outcome] = await this.commit(async (tx) => {
+      const call = await tx.lockCall(callId);
+      if (!call) throw notFound(callId);
+      if (call.direction !== CallDirection.INBOUND) {
+        throw new CallError(CallErrorCode.BAD_USER_INPUT, 'Only inbound calls can be answered', { callId });
+      }
+      assertNotEnded(call);
+      if (call.state !== CallState.RINGING) {
+        throw new CallError(CallErrorCode.CALL_NOT_RINGING, `Call ${callId} is ${call.state}, not ringing`, {
+          callId,
+          state: call.state,
+        });
+      }
+      const m = new CallMutation(call, [], this.clock());
+      m.request({ kind: 'answer', callId, providerCallId: requireProviderId(call) });
+      m.record('call.answer_requested', { by: 'api' });
+      return m;
     });
+    await this.settle(outcome!, callId);
+    return this.requireCall(callId);
   }
 
   /**
@@ -220,9 +258,31 @@ export class CallService {
     return outcome;
   }
 
+  /**
+   * Brings a call in line with the provider's own records, for when an event never arrived: the
+   * missing answer or hangup is logged as a RECONCILED event and applied. Returns whether it
+   * changed anything.
+   */
+  async reconcile(callId: string): Promise<boolean> {
+    const call = await this.requireCall(callId);
+    if (isTerminal(call.state) || !call.providerCallId) return false;
+    const status = await this.gateway.getCallStatus(call.providerCallId);
+    let changed = false;
+    await this.change(callId, (m) => {
+      changed = this.applyProviderStatus(m, status ?? missingAtProvider(call.providerCallId!, m.now));
+    });
+    return changed;
+  }
+
   /** Waits until every provider request already decided has been made; for shutdown and tests. */
   async idle(): Promise<void> {
-    await this.effects.idle();
+    await this.dialer.idle();
+    await this.runner.idle();
+  }
+
+  /** Stops dialling queued calls; what is left stays in the outbox for the next start. */
+  stop(): void {
+    this.dialer.stop();
   }
 
   private apply(m: CallMutation, event: ProviderEvent): boolean {
@@ -253,6 +313,212 @@ export class CallService {
       case 'informational':
         return false;
     }
+  }
+
+  /** Records and applies the answer or hangup the provider's records show but no event told us. */
+  private applyProviderStatus(m: CallMutation, status: ProviderCallStatus): boolean {
+    const reconciled = { source: EventSource.RECONCILED };
+    let changed = false;
+    if (status.state !== 'ringing' && status.answeredAt && !m.call.answeredAt && !isTerminal(m.call.state)) {
+      m.record('answer', { reconciled: true, bandwidthCall: status.raw }, { ...reconciled, occurredAt: status.answeredAt });
+      if (m.call.state === CallState.REQUESTED) moveCall(m.call, CallState.RINGING, m.now);
+      changed = m.answer(status.answeredAt) || changed;
+    }
+    if (status.state === 'ended' && !isTerminal(m.call.state)) {
+      const cause = status.hangupCause ?? 'NORMAL_CLEARING';
+      const at = status.endedAt ?? m.now;
+      m.record('hangup', { reconciled: true, cause, bandwidthCall: status.raw }, { ...reconciled, occurredAt: at });
+      changed = m.end(endingForHangupCause(cause, m.call.answeredAt !== null), at, cause) || changed;
+    }
+    return changed;
+  }
+
+  /**
+   * One attempt at placing a queued call. An attempt whose predecessor may have reached the
+   * provider first looks the call up by its tag, so a call is never dialled twice.
+   */
+  private async dial(item: OutboxItem): Promise<DialResult> {
+    const effect = item.effect;
+    if (effect.kind !== 'create') return { kind: 'done' };
+    let proceed = false;
+    await this.commit(async (tx) => {
+      const call = await tx.lockCall(effect.callId);
+      const m = call ? new CallMutation(call, await tx.listPlaybacks(call.id), this.clock()) : undefined;
+      if (m?.call.providerCallId) {
+        // Its events got here first (they carry our tag): an earlier attempt did place the call.
+        m.finishRequest(item.id, OutboxStatus.DONE);
+        m.record('call.dialed', { bandwidthCallId: m.call.providerCallId, reconciled: true }, { applied: false });
+        return m;
+      }
+      if (!m || (m.call.state !== CallState.QUEUED && m.call.state !== CallState.REQUESTED)) {
+        await tx.finishOutbox(item.id, OutboxStatus.CANCELLED, null, this.clock());
+        return undefined;
+      }
+      proceed = true;
+      await tx.countOutboxAttempt(item.id, m.now);
+      moveCall(m.call, CallState.REQUESTED, m.now);
+      m.record('call.dialing', { attempt: item.attempts + 1 });
+      return m;
+    });
+    if (!proceed) return { kind: 'done' };
+    item.attempts += 1;
+
+    if (item.attempts > 1) {
+      const found = await this.findDialled(effect.callId, effect.to);
+      if (found === 'unknown') return this.retryDial(item, 'the outcome of an earlier attempt is still unknown');
+      if (found) return this.adoptDialled(item, found);
+    }
+    try {
+      const { providerCallId } = await this.gateway.createCall({
+        from: effect.from,
+        to: effect.to,
+        callTimeoutSeconds: effect.callTimeoutSeconds ?? undefined,
+        callbackUrl: this.options.callbackUrl(),
+        tag: effect.callId,
+      });
+      await this.change(effect.callId, (m) => {
+        m.finishRequest(item.id, OutboxStatus.DONE);
+        // An early `answer` may have filled these in already; the create response must not undo it.
+        m.call.providerCallId ??= providerCallId;
+        const ringing = moveCall(m.call, CallState.RINGING, m.now);
+        m.record('call.dialed', { bandwidthCallId: providerCallId }, { applied: ringing });
+        m.playNext();
+      });
+      return { kind: 'done' };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.code === 'call-rate-limit') {
+        const notBefore = new Date(this.clock().getTime() + RATE_LIMIT_PAUSE_MS);
+        await this.change(effect.callId, (m) => {
+          m.record('call.rate_limited', { message: error.message, retryAt: notBefore.toISOString() });
+          moveCall(m.call, CallState.QUEUED, m.now);
+          m.deferRequest(item.id, notBefore);
+        });
+        // Nothing reached the phone network: this attempt does not count towards the unknown-outcome limit.
+        item.attempts = 0;
+        return { kind: 'retry', notBefore, pauseMs: RATE_LIMIT_PAUSE_MS };
+      }
+      if (error.mayHaveTakenEffect) {
+        await this.change(effect.callId, (m) => m.record('call.dial_outcome_unknown', providerErrorPayload(error)));
+        return this.dial(item);
+      }
+      await this.change(effect.callId, (m) => {
+        m.finishRequest(item.id, OutboxStatus.FAILED, error.code);
+        m.record('call.failed', providerErrorPayload(error));
+        m.failWithProviderError(error.code, m.now);
+      });
+      return { kind: 'done', error };
+    }
+  }
+
+  /** The call as the provider knows it, found by our tag; 'unknown' when the provider cannot say. */
+  private async findDialled(callId: string, to: string): Promise<ProviderCallStatus | null | 'unknown'> {
+    try {
+      return await this.gateway.findCallByTag(callId, to);
+    } catch (error) {
+      this.logger.warn({ callId, err: describe(error) }, 'could not look up a call whose creation is uncertain');
+      return 'unknown';
+    }
+  }
+
+  private async adoptDialled(item: OutboxItem, status: ProviderCallStatus): Promise<DialResult> {
+    await this.change(item.callId, (m) => {
+      m.finishRequest(item.id, OutboxStatus.DONE);
+      m.call.providerCallId ??= status.providerCallId;
+      m.touchCall();
+      const ringing = moveCall(m.call, CallState.RINGING, m.now);
+      m.record('call.dialed', { bandwidthCallId: status.providerCallId, reconciled: true }, { applied: ringing });
+      this.applyProviderStatus(m, status);
+      m.playNext();
+    });
+    return { kind: 'done' };
+  }
+
+  private async retryDial(item: OutboxItem, reason: string): Promise<DialResult> {
+    if (item.attempts >= MAX_DIAL_ATTEMPTS) {
+      await this.change(item.callId, (m) => {
+        m.finishRequest(item.id, OutboxStatus.FAILED, reason);
+        m.record('call.failed', { code: 'dial-outcome-unknown', message: reason, attempts: item.attempts });
+        m.failWithProviderError('dial-outcome-unknown', m.now);
+      });
+      return { kind: 'done' };
+    }
+    const notBefore = new Date(this.clock().getTime() + 500 * 2 ** item.attempts);
+    await this.change(item.callId, (m) => m.deferRequest(item.id, notBefore));
+    return { kind: 'retry', notBefore };
+  }
+
+  /** Sends one outbox entry (other than a dial) and applies what its outcome means. */
+  private async perform(item: OutboxItem): Promise<EffectOutcome> {
+    const { effect } = item;
+    await this.store.transaction((tx) => tx.countOutboxAttempt(item.id, this.clock()));
+    try {
+      switch (effect.kind) {
+        case 'play':
+          await this.gateway.playAudio(effect.providerCallId, { fileUrl: effect.fileUrl, loop: effect.loop, tag: effect.playbackId });
+          break;
+        case 'stop':
+          await this.gateway.stopAudio(effect.providerCallId);
+          break;
+        case 'hangup':
+          await this.gateway.hangUp(effect.providerCallId);
+          break;
+        case 'answer':
+          await this.gateway.answer(effect.providerCallId);
+          break;
+        case 'create':
+          throw new Error('calls are placed by the dialer');
+      }
+    } catch (error) {
+      return this.afterFailure(item, error);
+    }
+    await this.change(item.callId, (m) => {
+      m.finishRequest(item.id, OutboxStatus.DONE);
+      // Bandwidth's own event may have got here first and done the same; the log keeps both.
+      if (effect.kind === 'hangup') {
+        const wasAnswered = m.call.state === CallState.ACTIVE;
+        const logged = m.record('call.hung_up', { by: 'api' });
+        const ending = endingForHangupCause(wasAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL', wasAnswered);
+        logged.applied = m.end(ending, m.now, null);
+      }
+      if (effect.kind === 'answer') {
+        const logged = m.record('call.answered', { by: 'api' });
+        logged.applied = m.call.state === CallState.RINGING && m.answer(m.now);
+      }
+    });
+    return OK;
+  }
+
+  private async afterFailure(item: OutboxItem, error: unknown): Promise<EffectOutcome> {
+    const { effect } = item;
+    const code = error instanceof ProviderError ? error.code : 'internal-error';
+    const reason = error instanceof ProviderError ? `${error.code}: ${error.message}` : 'internal error';
+    // Asking for what is already so: nothing left to stop, a call that already ended.
+    const alreadySo =
+      (effect.kind === 'stop' && code === 'call-audio-invalid-state') || (effect.kind === 'hangup' && code === 'call-invalid-state');
+    if (!alreadySo) this.logger.warn({ callId: item.callId, request: effect.kind, err: describe(error) }, 'provider request failed');
+    await this.change(item.callId, (m) => {
+      m.finishRequest(item.id, alreadySo ? OutboxStatus.DONE : OutboxStatus.FAILED, alreadySo ? null : reason);
+      if (effect.kind === 'play') {
+        const playback = m.playback(effect.playbackId);
+        if (playback && m.markFailed(playback, reason)) m.playNext();
+      }
+      if (!alreadySo && (effect.kind === 'hangup' || effect.kind === 'answer')) {
+        m.record(`call.${effect.kind}_failed`, error instanceof ProviderError ? providerErrorPayload(error) : { code });
+      }
+    });
+    return alreadySo ? OK : { ok: false, error };
+  }
+
+  /** Waits for a mutation's own provider request and turns its failure into the mutation's error. */
+  private async settle(outcome: Promise<EffectOutcome>, callId: string, harmless = new Set<string>()): Promise<void> {
+    const result = await outcome;
+    if (result.ok) return;
+    if (result.error instanceof ProviderError) {
+      if (harmless.has(result.error.code)) return;
+      throw bandwidthError(result.error, callId);
+    }
+    throw result.error;
   }
 
   /**
@@ -298,6 +564,40 @@ export class CallService {
     return mutation;
   }
 
+  /**
+   * What an idempotency key produced when it was used before, if it was. The same key with a
+   * different request is refused rather than guessed at.
+   */
+  private async earlierResult(
+    tx: CallStoreTransaction,
+    caller: Caller,
+    operation: string,
+    key: string,
+    request: object,
+  ): Promise<string | undefined> {
+    const existing = await tx.findIdempotencyKey(caller.id, operation, key);
+    if (!existing) return undefined;
+    if (existing.requestHash !== requestHash(request)) {
+      throw new CallError(
+        CallErrorCode.IDEMPOTENCY_KEY_REUSED,
+        `idempotencyKey ${key} was already used for a different ${operation} request`,
+        { idempotencyKey: key },
+      );
+    }
+    return existing.resultId;
+  }
+
+  private async rememberKey(
+    tx: CallStoreTransaction,
+    caller: Caller,
+    operation: string,
+    key: string,
+    request: object,
+    resultId: string,
+  ): Promise<void> {
+    await tx.insertIdempotencyKey(caller.id, operation, key, { requestHash: requestHash(request), resultId }, this.clock());
+  }
+
   private async requireCall(callId: string): Promise<CallRecord> {
     const call = await this.store.getCall(callId);
     if (!call) throw notFound(callId);
@@ -319,49 +619,36 @@ export class CallService {
   }
 
   /**
-   * Writes what a mutation changed, then — only once it is committed — tells subscribers and
-   * starts the provider requests it decided on.
+   * Writes what a mutation changed — its provider requests go into the outbox in the same
+   * transaction — then, once committed, tells subscribers and sends the requests. Returns one
+   * outcome per request, in the order the mutation asked for them.
    */
-  private async commit(work: (tx: CallStoreTransaction) => Promise<CallMutation | undefined>): Promise<void> {
-    const mutation = await this.store.transaction(async (tx) => {
+  private async commit(
+    work: (tx: CallStoreTransaction) => Promise<CallMutation | undefined>,
+  ): Promise<Array<Promise<EffectOutcome>>> {
+    const committed = await this.store.transaction(async (tx) => {
       const m = await work(tx);
-      if (m) await persist(tx, m);
-      return m;
+      if (!m) return undefined;
+      const items = await persist(tx, m);
+      return { m, items };
     });
-    if (!mutation || !mutation.callChanged) return;
-    this.notifier.publish({ callId: mutation.call.id, sequence: mutation.call.lastSequence, call: mutation.call });
-    if (mutation.effects.length > 0) this.effects.enqueue(mutation.call.id, mutation.effects);
+    if (!committed) return [];
+    const { m, items } = committed;
+    if (m.callChanged) this.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call });
+    return items.map((item) => this.dispatch(item));
   }
 
-  private async perform(effect: Effect): Promise<void> {
-    if (effect.kind === 'stop') {
-      try {
-        await this.gateway.stopAudio(effect.providerCallId);
-      } catch (error) {
-        // Nothing left to stop (the file ended on its own meanwhile) is the outcome we wanted.
-        if (error instanceof ProviderError && error.code === 'call-audio-invalid-state') return;
-        this.logger.warn({ callId: effect.callId, err: describe(error) }, 'stopping audio failed');
-      }
-      return;
-    }
-    try {
-      await this.gateway.playAudio(effect.providerCallId, {
-        fileUrl: effect.fileUrl,
-        loop: effect.loop,
-        tag: effect.playbackId,
-      });
-    } catch (error) {
-      const reason = error instanceof ProviderError ? `${error.code}: ${error.message}` : 'internal error';
-      this.logger.warn({ callId: effect.callId, playbackId: effect.playbackId, err: describe(error) }, 'playing audio failed');
-      await this.change(effect.callId, (m) => {
-        const playback = m.playback(effect.playbackId);
-        if (playback && m.markFailed(playback, reason)) m.playNext();
-      });
-    }
+  private dispatch(item: OutboxItem): Promise<EffectOutcome> {
+    if (item.effect.kind !== 'create') return this.runner.enqueue(item);
+    const { immediate, firstAttempt } = this.dialer.submit(item);
+    // A call that must wait for its turn is answered at once as QUEUED; otherwise the caller
+    // learns how the dial went (RINGING, or Bandwidth's refusal).
+    if (!immediate) return Promise.resolve(OK);
+    return firstAttempt.then((result) => (result.kind === 'done' && result.error ? { ok: false, error: result.error } : OK));
   }
 }
 
-async function persist(tx: CallStoreTransaction, m: CallMutation): Promise<void> {
+async function persist(tx: CallStoreTransaction, m: CallMutation): Promise<OutboxItem[]> {
   if (m.callChanged) m.call.updatedAt = m.now;
   if (m.isNew) await tx.insertCall(m.call);
   else if (m.callChanged) await tx.updateCall(m.call);
@@ -370,6 +657,28 @@ async function persist(tx: CallStoreTransaction, m: CallMutation): Promise<void>
     else if (m.changedPlaybacks.has(playback.id)) await tx.updatePlayback(playback);
   }
   for (const event of m.events) await tx.insertEvent(event);
+  for (const change of m.outboxChanges) {
+    if ('status' in change) await tx.finishOutbox(change.id, change.status, change.error, m.now);
+    else await tx.deferOutbox(change.id, change.notBefore, m.now);
+  }
+  const items: OutboxItem[] = [];
+  for (const effect of m.effects) items.push(await tx.insertOutbox(effect, m.now, m.now));
+  return items;
+}
+
+function missingAtProvider(providerCallId: string, now: Date): ProviderCallStatus {
+  return {
+    providerCallId,
+    state: 'ended',
+    answeredAt: null,
+    endedAt: now,
+    hangupCause: 'CALL_NOT_FOUND',
+    raw: { error: 'call-not-found' },
+  };
+}
+
+function requestHash(request: object): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
 function assertNotEnded(call: CallRecord): void {

@@ -1,4 +1,5 @@
-import type { CallEventRecord, CallRecord, CallState, EventSource, PlaybackRecord } from './call.js';
+import type { CallEventRecord, CallRecord, CallState, PlaybackRecord } from './call.js';
+import type { Effect, EffectKind, OutboxItem, OutboxStatus } from './outbox.js';
 
 /** Position in the newest-first list of calls. */
 export interface CallCursor {
@@ -44,7 +45,21 @@ export interface CallStore {
   /** Events with `sequence > afterSequence`, oldest first. */
   listEvents(callId: string, afterSequence: number, limit: number): Promise<CallEventRecord[]>;
   listUnmatchedEvents(limit: number): Promise<UnmatchedEvent[]>;
+  /** Provider requests not sent (or not known to be sent) yet, oldest first. */
+  listPendingOutbox(limit: number): Promise<OutboxItem[]>;
+  /** Calls that have not ended and have not changed since `before`, oldest change first. */
+  listSilentCalls(before: Date, limit: number): Promise<CallRecord[]>;
+  /** Forgets idempotency keys recorded before `before`; returns how many. */
+  deleteIdempotencyKeys(before: Date): Promise<number>;
   close(): Promise<void>;
+}
+
+/** What an idempotency key was first used for, so a retry gets the same answer. */
+export interface IdempotencyRecord {
+  /** Digest of the request the key was first used with; a different request with the same key is refused. */
+  requestHash: string;
+  /** The id of what the first request produced (a call id, a playback id). */
+  resultId: string;
 }
 
 export interface CallStoreTransaction {
@@ -61,4 +76,15 @@ export interface CallStoreTransaction {
   /** Counts one more delivery of an already logged event; false when no event has that key. */
   countRedelivery(callId: string, dedupeKey: string): Promise<boolean>;
   recordUnmatchedEvent(event: UnmatchedEvent): Promise<void>;
+
+  insertOutbox(effect: Effect, notBefore: Date, now: Date): Promise<OutboxItem>;
+  /** Records that sending starts; done before every send, so a crash mid-send is visible on restart. */
+  countOutboxAttempt(id: number, now: Date): Promise<void>;
+  deferOutbox(id: number, notBefore: Date, now: Date): Promise<void>;
+  finishOutbox(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null, now: Date): Promise<void>;
+  /** Pending requests of one kind for a call (a queued call's create, when it is hung up before dialling). */
+  findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]>;
+
+  findIdempotencyKey(scope: string, operation: string, key: string): Promise<IdempotencyRecord | null>;
+  insertIdempotencyKey(scope: string, operation: string, key: string, record: IdempotencyRecord, now: Date): Promise<void>;
 }

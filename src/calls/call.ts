@@ -4,7 +4,9 @@ export const CallDirection = { OUTBOUND: 'OUTBOUND', INBOUND: 'INBOUND' } as con
 export type CallDirection = (typeof CallDirection)[keyof typeof CallDirection];
 
 export const CallState = {
-  /** Stored, not yet accepted by the provider. */
+  /** Stored and waiting for its turn under the outbound call rate limit; not sent yet. */
+  QUEUED: 'QUEUED',
+  /** Being placed: sent (or about to be sent) to the provider, not yet accepted. */
   REQUESTED: 'REQUESTED',
   /** Accepted by the provider (outbound) or announced by it (inbound); not answered yet. */
   RINGING: 'RINGING',
@@ -40,7 +42,12 @@ export const PlaybackStatus = {
 } as const;
 export type PlaybackStatus = (typeof PlaybackStatus)[keyof typeof PlaybackStatus];
 
-export const EventSource = { BANDWIDTH: 'BANDWIDTH', SERVICE: 'SERVICE' } as const;
+export const EventSource = {
+  BANDWIDTH: 'BANDWIDTH',
+  SERVICE: 'SERVICE',
+  /** Synthesised from the provider's records because its own event never arrived. */
+  RECONCILED: 'RECONCILED',
+} as const;
 export type EventSource = (typeof EventSource)[keyof typeof EventSource];
 
 export interface CallRecord {

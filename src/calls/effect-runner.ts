@@ -1,38 +1,38 @@
-import type { Effect } from './call-mutation.js';
+import type { OutboxItem } from './outbox.js';
+
+export type EffectOutcome = { ok: true } | { ok: false; error: unknown };
 
 interface Logger {
   error(obj: object, msg?: string): void;
 }
 
 /**
- * Carries out provider requests one call at a time, in the order they were decided.
+ * Sends provider requests one call at a time, in the order they were decided.
  *
  * Requests for different calls run concurrently; for one call they never overlap, so a `stop`
  * decided before a `play` reaches the provider before it.
  */
 export class EffectRunner {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly perform: (effect: Effect) => Promise<void>,
+    private readonly perform: (item: OutboxItem) => Promise<EffectOutcome>,
     private readonly logger: Logger,
   ) {}
 
-  enqueue(callId: string, effects: readonly Effect[]): void {
-    const previous = this.tails.get(callId) ?? Promise.resolve();
-    const tail = previous.then(async () => {
-      for (const effect of effects) {
-        try {
-          await this.perform(effect);
-        } catch (error) {
-          this.logger.error({ callId, effect: effect.kind, err: { message: (error as Error).message } }, 'effect failed');
-        }
-      }
+  enqueue(item: OutboxItem): Promise<EffectOutcome> {
+    const previous = this.tails.get(item.callId) ?? Promise.resolve();
+    const outcome = previous.then(() =>
+      this.perform(item).catch((error: unknown): EffectOutcome => {
+        this.logger.error({ callId: item.callId, outboxId: item.id, err: { message: (error as Error).message } }, 'request failed');
+        return { ok: false, error };
+      }),
+    );
+    this.tails.set(item.callId, outcome);
+    void outcome.then(() => {
+      if (this.tails.get(item.callId) === outcome) this.tails.delete(item.callId);
     });
-    this.tails.set(callId, tail);
-    void tail.then(() => {
-      if (this.tails.get(callId) === tail) this.tails.delete(callId);
-    });
+    return outcome;
   }
 
   async idle(): Promise<void> {

@@ -17,6 +17,27 @@ export interface VoiceGateway {
   playAudio(providerCallId: string, audio: { fileUrl: string; loop: boolean; tag: string }): Promise<void>;
   /** Stops the file that is playing, if any. */
   stopAudio(providerCallId: string): Promise<void>;
+  /**
+   * The provider's own view of a call, for reconciling what its events did not tell us;
+   * null when the provider does not know the call.
+   */
+  getCallStatus(providerCallId: string): Promise<ProviderCallStatus | null>;
+  /**
+   * Finds a call we placed by the tag we gave it, when the create request's outcome is unknown;
+   * null when no such call exists.
+   */
+  findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null>;
+}
+
+export interface ProviderCallStatus {
+  providerCallId: string;
+  state: 'ringing' | 'active' | 'ended';
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  /** Why the call ended, when the provider's records say (`NORMAL_CLEARING`, `USER_BUSY`, …). */
+  hangupCause: string | null;
+  /** What the provider returned, kept in the log of a reconciled event. */
+  raw: Record<string, unknown>;
 }
 
 export interface CreateProviderCall {
@@ -44,6 +65,12 @@ export class ProviderError extends Error {
     /** HTTP status of the provider's answer; undefined when none arrived. */
     readonly status?: number,
     readonly category?: string,
+    /**
+     * True when the request may have taken effect although it failed: no answer came back after it
+     * was sent (a timeout, a reset connection), or the provider failed with a 5xx part-way. The
+     * caller must then find out what happened instead of sending it again blindly.
+     */
+    readonly mayHaveTakenEffect = false,
   ) {
     super(message);
   }

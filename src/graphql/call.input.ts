@@ -1,5 +1,8 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 
+const IDEMPOTENCY_KEY =
+  'Up to 128 characters. Retrying with the same key returns the first result instead of doing it again (kept 24 hours, per API token).';
+
 @InputType({ description: 'An audio file to play: http(s) URL of an .mp3 or .wav file.' })
 export class AudioInput {
   @Field(() => String)
@@ -22,6 +25,9 @@ export class CreateCallInput {
 
   @Field(() => Int, { nullable: true, description: 'Seconds to wait for an answer (1–300; Bandwidth’s default 60).' })
   callTimeoutSeconds?: number | null;
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY })
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -40,4 +46,7 @@ export class PlayAudioInput {
     description: 'Stop what is playing and play this now; the rest of the queue plays after it.',
   })
   interrupt!: boolean;
+
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY })
+  idempotencyKey?: string | null;
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CallEventRecord, CallRecord, PlaybackRecord } from '../calls/call.js';
 import { CallState, PlaybackStatus } from '../calls/call.js';
 import type { CallCursor } from '../calls/call-store.js';
@@ -9,6 +9,7 @@ import { CreateCallInput, PlayAudioInput } from './call.input.js';
 import { Call } from './call.type.js';
 import type { Context } from './context.type.js';
 import { Playback } from './playback.type.js';
+import { Permission } from './token-scopes.js';
 
 const MAX_PAGE = 100;
 
@@ -39,28 +40,41 @@ export class CallResolver {
     } as CallConnection;
   }
 
+  @Authorized(Permission.WRITE)
   @Mutation(() => Call, {
     description: 'Places a call. Its id is ours and is stored before Bandwidth is asked; queued audio plays on answer.',
   })
-  createCall(@Arg('input', () => CreateCallInput) input: CreateCallInput, @Ctx() { service }: Context): Promise<CallRecord> {
-    return service.createCall({ ...input, audio: input.audio ?? undefined, callTimeoutSeconds: input.callTimeoutSeconds ?? undefined });
+  createCall(@Arg('input', () => CreateCallInput) input: CreateCallInput, @Ctx() { service, caller }: Context): Promise<CallRecord> {
+    return service.createCall(
+      {
+        ...input,
+        audio: input.audio ?? undefined,
+        callTimeoutSeconds: input.callTimeoutSeconds ?? undefined,
+        idempotencyKey: input.idempotencyKey ?? undefined,
+      },
+      caller,
+    );
   }
 
+  @Authorized(Permission.WRITE)
   @Mutation(() => Playback, { description: 'Queues a file on a call (plays now if the call is answered and idle).' })
-  playAudio(@Arg('input', () => PlayAudioInput) input: PlayAudioInput, @Ctx() { service }: Context): Promise<PlaybackRecord> {
-    return service.playAudio(input);
+  playAudio(@Arg('input', () => PlayAudioInput) input: PlayAudioInput, @Ctx() { service, caller }: Context): Promise<PlaybackRecord> {
+    return service.playAudio({ ...input, idempotencyKey: input.idempotencyKey ?? undefined }, caller);
   }
 
+  @Authorized(Permission.WRITE)
   @Mutation(() => Call, { description: 'Stops the file that is playing and clears the queue.' })
   stopAudio(@Arg('callId', () => ID) callId: string, @Ctx() { service }: Context): Promise<CallRecord> {
     return service.stopAudio(callId);
   }
 
+  @Authorized(Permission.WRITE)
   @Mutation(() => Call, { description: 'Hangs up (or cancels, before the answer) a call.' })
   hangUpCall(@Arg('callId', () => ID) callId: string, @Ctx() { service }: Context): Promise<CallRecord> {
     return service.hangUpCall(callId);
   }
 
+  @Authorized(Permission.WRITE)
   @Mutation(() => Call, { description: 'Answers a ringing inbound call; its queued audio then plays.' })
   answerCall(@Arg('callId', () => ID) callId: string, @Ctx() { service }: Context): Promise<CallRecord> {
     return service.answerCall(callId);

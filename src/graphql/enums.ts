@@ -3,9 +3,10 @@ import { CallDirection, CallState, EndReason, EventSource, PlaybackStatus } from
 
 registerEnumType(CallState, {
   name: 'CallState',
-  description: 'Where a call is in its life: REQUESTED → RINGING → ACTIVE → COMPLETED, or FAILED.',
+  description: 'Where a call is in its life: QUEUED → REQUESTED → RINGING → ACTIVE → COMPLETED, or FAILED.',
   valuesConfig: {
-    REQUESTED: { description: 'Stored; Bandwidth has not accepted it yet.' },
+    QUEUED: { description: 'Stored and waiting for its turn under the outbound call rate limit (see dialAfter).' },
+    REQUESTED: { description: 'Being placed: sent to Bandwidth, not accepted yet.' },
     RINGING: { description: 'Bandwidth accepted (outbound) or announced (inbound) the call; not answered yet.' },
     ACTIVE: { description: 'Answered; queued audio plays.' },
     COMPLETED: { description: 'Ended normally: hung up after the answer, or cancelled before it.' },
@@ -47,5 +48,8 @@ registerEnumType(EventSource, {
   valuesConfig: {
     BANDWIDTH: { description: 'Delivered by Bandwidth to the webhook; type is its eventType.' },
     SERVICE: { description: 'Recorded by this service (call.requested, playback.queued, …).' },
+    RECONCILED: {
+      description: 'Synthesised from Bandwidth’s records (GET /calls) because Bandwidth’s own event never arrived.',
+    },
   },
 });

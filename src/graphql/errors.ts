@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
-import { CallError } from '../calls/call-errors.js';
+import { CallError, CallErrorCode } from '../calls/call-errors.js';
 
 /** Turns the domain's deliberate errors into GraphQL errors with a stable `extensions.code`. */
 export const domainErrors: MiddlewareFn = async (_, next) => {
@@ -17,13 +17,19 @@ export function toGraphQLError(error: CallError): GraphQLError {
 }
 
 /** Codes whose messages are written for clients; any other error's message stays on the server. */
-const PUBLIC_CODES = new Set([
+const PUBLIC_CODES = new Set<string>([
+  // Every error the call domain raises on purpose.
+  ...Object.values(CallErrorCode),
   'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CALL_NOT_ACTIVE',
-  'CALL_NOT_RINGING',
-  'BANDWIDTH_ERROR',
   'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  // Operation limits (operation-limits.ts): the message says which limit, extensions.limit how much.
+  'DOCUMENT_TOO_LARGE',
+  'TOO_MANY_TOKENS',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'QUERY_TOO_COMPLEX',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -52,4 +58,13 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * Drops graphql-js's "Did you mean …?" hints (of validation and of variable errors alike), which
+ * spell out the names of fields, types and input fields. With introspection off they would hand
+ * out the schema one guess at a time.
+ */
+export function withoutSchemaHints(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return { ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') };
 }

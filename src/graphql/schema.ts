@@ -5,6 +5,7 @@ import { CallSubscriptionResolver } from './call-subscription.resolver.js';
 import { CallResolver } from './call.resolver.js';
 import { domainErrors } from './errors.js';
 import { InProcessCallChangeBus, toTypeGraphQLPubSub, type CallChangeBus } from './pubsub.js';
+import { tokenScopeAuthChecker } from './token-scopes.js';
 
 /** Builds the executable schema from the type-graphql classes. */
 export function buildCallSchema(bus: CallChangeBus = new InProcessCallChangeBus()): Promise<GraphQLSchema> {
@@ -12,6 +13,9 @@ export function buildCallSchema(bus: CallChangeBus = new InProcessCallChangeBus(
     pubSub: toTypeGraphQLPubSub(bus),
     resolvers: [CallResolver, CallSubscriptionResolver],
     globalMiddlewares: [domainErrors],
+    // `@Authorized(Permission.WRITE)` fields are refused to read-only tokens.
+    authChecker: tokenScopeAuthChecker,
+    authMode: 'error',
     validate: false,
   });
 }

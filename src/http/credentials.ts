@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiToken } from '../config.js';
 
 /**
  * Compares secrets in constant time. Both sides are hashed first so neither the length nor the
@@ -30,9 +31,22 @@ export function bearerToken(header: unknown): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** Whether `token` is one of the configured API tokens; every token is compared, in constant time. */
-export function tokenAllowed(token: string | undefined, allowed: readonly string[]): boolean {
-  let ok = false;
-  for (const candidate of allowed) ok = safeEqual(token ?? '', candidate) || ok;
-  return token !== undefined && ok;
+/**
+ * The configured API token `token` is, if any. Every configured token is compared, in constant
+ * time, so the timing tells neither whether nor which one matched.
+ */
+export function matchApiToken(token: string | undefined, configured: readonly ApiToken[]): ApiToken | undefined {
+  let match: ApiToken | undefined;
+  for (const candidate of configured) {
+    if (safeEqual(token ?? '', candidate.token)) match = candidate;
+  }
+  return token === undefined ? undefined : match;
+}
+
+/**
+ * A short name for an API token that is safe to log, store and show: the first 12 hex digits of
+ * its SHA-256. It identifies the token among the configured ones but cannot be turned back into it.
+ */
+export function tokenId(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 12);
 }

@@ -9,6 +9,8 @@ export interface Database {
   playbacks: PlaybacksTable;
   call_events: CallEventsTable;
   unmatched_events: UnmatchedEventsTable;
+  outbox: OutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export interface CallsTable {
@@ -61,4 +63,26 @@ export interface UnmatchedEventsTable {
   event_type: string;
   reason: string;
   payload: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  call_id: string;
+  kind: string;
+  effect: string;
+  status: string;
+  attempts: number;
+  not_before: string;
+  created_at: string;
+  updated_at: string;
+  last_error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  operation: string;
+  key: string;
+  request_hash: string;
+  result_id: string;
+  created_at: string;
 }

@@ -12,11 +12,13 @@ import type {
 import type {
   CallStore,
   CallStoreTransaction,
+  IdempotencyRecord,
   ListCallsQuery,
   NewCallEvent,
   UnmatchedEvent,
 } from '../calls/call-store.js';
-import type { CallEventsTable, CallsTable, Database, PlaybacksTable } from './database.js';
+import { OutboxStatus, type Effect, type EffectKind, type OutboxItem } from '../calls/outbox.js';
+import type { CallEventsTable, CallsTable, Database, OutboxTable, PlaybacksTable } from './database.js';
 
 /**
  * Dialect-specific pieces of an otherwise shared SQL store: how a transaction locks the call row
@@ -65,7 +67,7 @@ export class SqlCallStore implements CallStore {
   }
 
   async listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
-    return listPlaybacks(this.db, callId);
+    return listPlaybacksOf(this.db, callId);
   }
 
   async listEvents(callId: string, afterSequence: number, limit: number): Promise<CallEventRecord[]> {
@@ -89,6 +91,37 @@ export class SqlCallStore implements CallStore {
       reason: row.reason,
       payload: JSON.parse(row.payload) as Record<string, unknown>,
     }));
+  }
+
+  async listPendingOutbox(limit: number): Promise<OutboxItem[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', OutboxStatus.PENDING)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toOutboxItem);
+  }
+
+  async listSilentCalls(before: Date, limit: number): Promise<CallRecord[]> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('state', 'not in', ['COMPLETED', 'FAILED'])
+      .where('updated_at', '<', before.toISOString())
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toCall);
+  }
+
+  async deleteIdempotencyKeys(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('idempotency_keys')
+      .where('created_at', '<', before.toISOString())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   close(): Promise<void> {
@@ -132,7 +165,7 @@ class SqlTransaction implements CallStoreTransaction {
   }
 
   listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
-    return listPlaybacks(this.trx, callId);
+    return listPlaybacksOf(this.trx, callId);
   }
 
   async insertPlayback(playback: PlaybackRecord): Promise<void> {
@@ -184,9 +217,89 @@ class SqlTransaction implements CallStoreTransaction {
       })
       .execute();
   }
+
+  async insertOutbox(effect: Effect, notBefore: Date, now: Date): Promise<OutboxItem> {
+    const row = await this.trx
+      .insertInto('outbox')
+      .values({
+        call_id: effect.callId,
+        kind: effect.kind,
+        effect: JSON.stringify(effect),
+        status: OutboxStatus.PENDING,
+        attempts: 0,
+        not_before: notBefore.toISOString(),
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        last_error: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toOutboxItem(row);
+  }
+
+  async countOutboxAttempt(id: number, now: Date): Promise<void> {
+    await this.trx
+      .updateTable('outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now.toISOString() }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deferOutbox(id: number, notBefore: Date, now: Date): Promise<void> {
+    await this.trx
+      .updateTable('outbox')
+      .set({ not_before: notBefore.toISOString(), updated_at: now.toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async finishOutbox(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null, now: Date): Promise<void> {
+    await this.trx
+      .updateTable('outbox')
+      .set({ status, last_error: error, updated_at: now.toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]> {
+    const rows = await this.trx
+      .selectFrom('outbox')
+      .selectAll()
+      .where('call_id', '=', callId)
+      .where('kind', '=', kind)
+      .where('status', '=', OutboxStatus.PENDING)
+      .orderBy('id')
+      .execute();
+    return rows.map(toOutboxItem);
+  }
+
+  async findIdempotencyKey(scope: string, operation: string, key: string): Promise<IdempotencyRecord | null> {
+    const row = await this.trx
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'result_id'])
+      .where('scope', '=', scope)
+      .where('operation', '=', operation)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ? { requestHash: row.request_hash, resultId: row.result_id } : null;
+  }
+
+  async insertIdempotencyKey(scope: string, operation: string, key: string, record: IdempotencyRecord, now: Date): Promise<void> {
+    await this.trx
+      .insertInto('idempotency_keys')
+      .values({
+        scope,
+        operation,
+        key,
+        request_hash: record.requestHash,
+        result_id: record.resultId,
+        created_at: now.toISOString(),
+      })
+      .execute();
+  }
 }
 
-async function listPlaybacks(db: Kysely<Database>, callId: string): Promise<PlaybackRecord[]> {
+async function listPlaybacksOf(db: Kysely<Database>, callId: string): Promise<PlaybackRecord[]> {
   const rows = await db.selectFrom('playbacks').selectAll().where('call_id', '=', callId).orderBy('position').execute();
   return rows.map(toPlayback);
 }
@@ -273,5 +386,16 @@ function toEvent(row: Selectable<CallEventsTable>): CallEventRecord {
     payload: JSON.parse(row.payload) as Record<string, unknown>,
     applied: row.applied === 1,
     deliveries: Number(row.deliveries),
+  };
+}
+
+function toOutboxItem(row: Selectable<OutboxTable>): OutboxItem {
+  return {
+    id: Number(row.id),
+    callId: row.call_id,
+    effect: JSON.parse(row.effect) as Effect,
+    attempts: Number(row.attempts),
+    notBefore: new Date(row.not_before),
+    createdAt: new Date(row.created_at),
   };
 }

@@ -80,7 +80,15 @@ export interface CallView {
   answeredAt: string | null;
   endedAt: string | null;
   nowPlaying: { id: string; fileUrl: string; status: string } | null;
-  playbacks: Array<{ id: string; fileUrl: string; loop: boolean; status: string; error: string | null }>;
+  playbacks: Array<{
+    id: string;
+    fileUrl: string;
+    loop: boolean;
+    status: string;
+    error: string | null;
+    startedAt: string | null;
+    endedAt: string | null;
+  }>;
   events?: Array<{ sequence: number; type: string; source: string; applied: boolean; deliveries: number; payload: any }>;
 }
 

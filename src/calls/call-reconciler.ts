@@ -1,0 +1,74 @@
+import type { CallService, DomainLogger } from './call-service.js';
+import type { CallStore } from './call-store.js';
+
+export interface CallReconcilerOptions {
+  service: CallService;
+  store: CallStore;
+  logger: DomainLogger;
+  /**
+   * A call that has not ended and has heard nothing for this long is checked against Bandwidth's
+   * records: its hangup may have been lost (v1 documents no callback retries).
+   */
+  silenceMs: number;
+  /** How often to look for silent calls; default a fifth of the silence, at most a minute. */
+  intervalMs?: number;
+  /** How long idempotency keys are honoured. */
+  idempotencyKeyTtlMs?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const BATCH = 100;
+
+/**
+ * The watchdog: finds calls stuck short of an end and asks Bandwidth how they really stand, so no
+ * call stays RINGING or ACTIVE forever because an event never arrived. What it learns is logged as
+ * RECONCILED events.
+ */
+export class CallReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> = Promise.resolve();
+  /** When each still-silent call was last checked, so an unchanged call is not asked about every tick. */
+  private readonly checkedAt = new Map<string, number>();
+
+  constructor(private readonly options: CallReconcilerOptions) {}
+
+  start(): void {
+    const interval = this.options.intervalMs ?? Math.min(60_000, Math.max(200, this.options.silenceMs / 5));
+    this.timer = setInterval(() => {
+      this.sweeping = this.sweep().catch((error: unknown) =>
+        this.options.logger.error({ err: { message: (error as Error).message } }, 'reconciliation sweep failed'),
+      );
+    }, interval);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** One pass: returns how many calls it changed. */
+  async sweep(): Promise<number> {
+    const { store, service, logger, silenceMs } = this.options;
+    const now = Date.now();
+    const silent = await store.listSilentCalls(new Date(now - silenceMs), BATCH);
+    const stillSilent = new Set(silent.map((call) => call.id));
+    for (const id of this.checkedAt.keys()) if (!stillSilent.has(id)) this.checkedAt.delete(id);
+
+    let changed = 0;
+    for (const call of silent) {
+      if (!call.providerCallId || now - (this.checkedAt.get(call.id) ?? 0) < silenceMs) continue;
+      this.checkedAt.set(call.id, now);
+      try {
+        if (await service.reconcile(call.id)) {
+          changed += 1;
+          logger.info({ callId: call.id }, 'reconciled a silent call with Bandwidth');
+        }
+      } catch (error) {
+        logger.warn({ callId: call.id, err: { message: (error as Error).message } }, 'could not reconcile a silent call');
+      }
+    }
+    await store.deleteIdempotencyKeys(new Date(now - (this.options.idempotencyKeyTtlMs ?? DAY_MS)));
+    return changed;
+  }
+}

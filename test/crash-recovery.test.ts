@@ -1,0 +1,120 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
+import { spawnService } from './support/service-process.js';
+import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequests, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { disposeAll, postGraphQL, waitFor } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+const SLOW_TO_ANSWER = '+19195550778';
+
+async function getCall(url: string, id: string): Promise<CallView> {
+  const { data } = await postGraphQL<{ call: CallView }>(url, GET_CALL, { id }, API_TOKEN);
+  return data!.call;
+}
+
+describe('after a SIGKILL', () => {
+  it('plays the file whose audio request was decided but not yet accepted when the service died', async () => {
+    const bandwidth = await standaloneBandwidth();
+    // Bandwidth's media service is down: every audio request fails until the fault is cleared.
+    await bandwidth.sim('PUT', '/control/faults/api', [{ method: 'POST', path: '/audio', action: { type: 'status', status: 503 } }]);
+    const first = await spawnService(bandwidth.env);
+    const created = await postGraphQL<{ createCall: CallView }>(
+      first.url,
+      CREATE_CALL,
+      { input: { from: FROM, to: '+19195550123', audio: [{ fileUrl: file('greeting', 60) }] } },
+      API_TOKEN,
+    );
+    const call = created.data!.createCall;
+    // The answer arrived and the audio request went out (and was refused, and is being retried).
+    await waitFor('the audio request to be refused', async () => (await audioRequests(bandwidth, call.bandwidthCallId!)).length > 0);
+    expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
+
+    await bandwidth.sim('DELETE', '/control/faults/api');
+    const second = await spawnService(bandwidth.env);
+    const played = await waitFor('the file to play after the restart', async () => {
+      const now = await getCall(second.url, call.id);
+      return now.playbacks[0]!.status === 'DONE' ? now : undefined;
+    }, 10_000);
+    expect(played.state).toBe('ACTIVE');
+    const accepted = (await audioRequests(bandwidth, call.bandwidthCallId!)).filter((r) => r.status === 200);
+    expect(accepted.map((r) => r.fileUrl)).toEqual([file('greeting', 60)]);
+  });
+
+  it('keeps the queue of a ringing call and plays it in order once answered', async () => {
+    const bandwidth = await standaloneBandwidth();
+    await bandwidth.sim('PUT', `/control/scripts/${encodeURIComponent(SLOW_TO_ANSWER)}`, { outcome: 'answer', afterMs: 600_000 });
+    const first = await spawnService(bandwidth.env);
+    const created = await postGraphQL<{ createCall: CallView }>(
+      first.url,
+      CREATE_CALL,
+      { input: { from: FROM, to: SLOW_TO_ANSWER, audio: [{ fileUrl: file('one', 40) }, { fileUrl: file('two', 40) }] } },
+      API_TOKEN,
+    );
+    const call = created.data!.createCall;
+    expect(call.state).toBe('RINGING');
+    await first.kill('SIGKILL');
+
+    const second = await spawnService(bandwidth.env);
+    await bandwidth.sim('POST', `/control/calls/${call.bandwidthCallId}/answer`);
+    await waitFor('both files to play', async () => (await getCall(second.url, call.id)).playbacks.every((p) => p.status === 'DONE'));
+    const requests = await audioRequests(bandwidth, call.bandwidthCallId!);
+    expect(requests.map((r) => r.fileUrl)).toEqual([file('one', 40), file('two', 40)]);
+  });
+
+  it('loses no acknowledged webhook and leaves an intact database when killed mid-burst', async () => {
+    const bandwidth = await standaloneBandwidth();
+    await bandwidth.sim('PUT', `/control/scripts/${encodeURIComponent(SLOW_TO_ANSWER)}`, { outcome: 'answer', afterMs: 600_000 });
+    const first = await spawnService(bandwidth.env);
+    const calls: CallView[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const { data } = await postGraphQL<{ createCall: CallView }>(
+        first.url,
+        CREATE_CALL,
+        { input: { from: FROM, to: SLOW_TO_ANSWER } },
+        API_TOKEN,
+      );
+      calls.push(data!.createCall);
+    }
+
+    const authorization = `Basic ${Buffer.from(`${WEBHOOK_USERNAME}:${WEBHOOK_PASSWORD}`).toString('base64')}`;
+    const acknowledged: Array<{ callId: string; time: string }> = [];
+    let sent = 0;
+    let killed = false;
+    const sender = async (): Promise<void> => {
+      while (!killed) {
+        const call = calls[sent % calls.length]!;
+        const time = new Date(Date.UTC(2026, 0, 1) + sent).toISOString();
+        sent += 1;
+        const body = { eventType: 'dtmf', callId: call.bandwidthCallId, dtmfDigit: String(sent % 10), time, tag: call.id };
+        const response = await fetch(`${first.url}/webhooks/bandwidth`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).catch(() => undefined);
+        if (response?.status === 200) acknowledged.push({ callId: call.id, time });
+      }
+    };
+    const senders = Array.from({ length: 8 }, sender);
+    await waitFor('a few hundred acknowledged webhooks', () => acknowledged.length >= 300, 15_000);
+    await first.kill('SIGKILL');
+    killed = true;
+    await Promise.all(senders);
+
+    const db = new Database(bandwidth.env.DATABASE_URL!.replace(/^sqlite:/, ''));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+
+    const second = await spawnService(bandwidth.env);
+    const log = `query($id: ID!) { call(id: $id) { events(first: 1000) { sequence type payload } } }`;
+    for (const call of calls) {
+      const { data } = await postGraphQL<{ call: { events: NonNullable<CallView['events']> } }>(second.url, log, { id: call.id }, API_TOKEN);
+      const events = data!.call.events;
+      const logged = new Set(events.filter((e) => e.type === 'dtmf').map((e) => e.payload.time as string));
+      const missing = acknowledged.filter((a) => a.callId === call.id && !logged.has(a.time));
+      expect(missing).toEqual([]);
+      expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CALL_EVENTS, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
+import { spawnService } from './support/service-process.js';
+import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { Subscription, disposeAll, onDispose, postGraphQL } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+function wsClient(url: string, onClosed?: (code: number) => void) {
+  const client = createClient({
+    url: `${url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${API_TOKEN}` },
+    retryAttempts: 0,
+    on: { closed: (event) => onClosed?.((event as { code: number }).code) },
+  });
+  onDispose(async () => client.dispose());
+  return client;
+}
+
+describe('SIGTERM', () => {
+  it('closes subscriptions with 1001, exits cleanly, and a client resuming with afterSequence loses nothing', async () => {
+    const bandwidth = await standaloneBandwidth();
+    const first = await spawnService(bandwidth.env);
+    const { data } = await postGraphQL<{ createCall: CallView }>(
+      first.url,
+      CREATE_CALL,
+      { input: { from: FROM, to: '+19195550123', audio: [{ fileUrl: file('hold', 60_000) }] } },
+      API_TOKEN,
+    );
+    const call = data!.createCall;
+
+    let closeCode: number | undefined;
+    const before = new Subscription<{ callEvents: CallEventView }>(wsClient(first.url, (code) => (closeCode = code)), CALL_EVENTS, {
+      callId: call.id,
+    });
+    const started = await before.waitFor('the file to start', ({ callEvents }) => callEvents.type === 'playback');
+
+    const exit = await first.kill('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(closeCode).toBe(1001);
+    expect(first.output()).toMatch(/shutting down/);
+    const lastSeen = before.items.at(-1)!.callEvents.sequence;
+    expect(lastSeen).toBeGreaterThanOrEqual(started.callEvents.sequence);
+
+    const second = await spawnService(bandwidth.env);
+    const after = new Subscription<{ callEvents: CallEventView }>(wsClient(second.url), CALL_EVENTS, {
+      callId: call.id,
+      afterSequence: lastSeen,
+    });
+    await postGraphQL(second.url, HANG_UP, { callId: call.id }, API_TOKEN);
+    await after.waitFor('the hangup', ({ callEvents }) => callEvents.type === 'call.hung_up');
+    const sequences = [...before.items, ...after.items].map((e) => e.callEvents.sequence);
+    expect(sequences).toEqual(sequences.map((_, i) => i + 1));
+  });
+});

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { onDispose, waitFor, type Env } from './test-service.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+/**
+ * The service as its own process, for tests that kill it: `SIGKILL` mid-work, `SIGTERM` for a
+ * graceful stop. Started exactly as `npm start` runs it, configured only by environment.
+ */
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed (JSON log lines). */
+  output(): string;
+  /** Sends a signal and resolves with how the process ended. */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnService(env: Env): Promise<ServiceProcess> {
+  if (!env.PORT || env.PORT === '0') throw new Error('a service process needs a fixed PORT');
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const service: ServiceProcess = {
+    url,
+    child,
+    output: () => output,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  onDispose(async () => void (await service.kill('SIGKILL')));
+  await waitFor(
+    `the service on ${url} to be ready`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}: ${output.slice(-2000)}`);
+      const response = await fetch(`${url}/healthz`).catch(() => undefined);
+      return response?.ok;
+    },
+    20_000,
+  );
+  return service;
+}

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, file, type CallView } from './support/documents.js';
+import { spawnService } from './support/service-process.js';
+import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { disposeAll, postGraphQL, startTestService, waitFor, type TestService } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+async function until(service: TestService, id: string, what: string, predicate: (c: CallView) => boolean): Promise<CallView> {
+  return waitFor(
+    what,
+    async () => {
+      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
+      return predicate(data!.call) ? data!.call : undefined;
+    },
+    10_000,
+  );
+}
+
+/** A whole call: two files played, then hung up by the far end; returns the call as it ended. */
+async function wholeCall(service: TestService): Promise<CallView> {
+  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 600 });
+  const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+    input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
+  });
+  return until(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === 'hangup'));
+}
+
+function outcome(call: CallView) {
+  return { state: call.state, endReason: call.endReason, playbacks: call.playbacks.map((p) => p.status) };
+}
+
+describe('webhook deliveries that go wrong', () => {
+  it('end a call the same when every event is delivered three times, each recorded once', async () => {
+    const clean = await wholeCall(await startTestService());
+    const service = await startTestService();
+    await service.sim('PUT', '/control/faults/callbacks', { duplicate: 2 });
+    const noisy = await wholeCall(service);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const settled = await until(service, noisy.id, 'all copies counted', () => true);
+
+    expect(outcome(settled)).toEqual(outcome(clean));
+    const fromBandwidth = settled.events!.filter((e) => e.source === 'BANDWIDTH');
+    expect(fromBandwidth.every((e) => e.deliveries === 3)).toBe(true);
+    expect(fromBandwidth.map((e) => e.type)).toEqual(clean.events!.filter((e) => e.source === 'BANDWIDTH').map((e) => e.type));
+    const audio = await service.sim<Array<{ method: string; path: string }>>('GET', `/control/requests?callId=${settled.bandwidthCallId}`);
+    expect(audio.filter((r) => r.method === 'POST' && r.path.endsWith('/audio'))).toHaveLength(2);
+  });
+
+  it('end a call the same when every event is delayed', async () => {
+    const clean = await wholeCall(await startTestService());
+    const service = await startTestService();
+    await service.sim('PUT', '/control/faults/callbacks', { delayMs: 150 });
+    expect(outcome(await wholeCall(service))).toEqual(outcome(clean));
+  });
+
+  it('keep a hangup that overtakes the last playback done, and the file counts as played', async () => {
+    const service = await startTestService();
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('last', 150) }] },
+    });
+    const call = await until(service, data!.createCall.id, 'the file to start', (c) => c.playbacks[0]!.startedAt !== null);
+    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the file ends (its done is held)
+    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
+    const held = await service.sim<Array<{ eventType: string; body: { status?: string } }>>('GET', `/control/calls/${call.bandwidthCallId}/held`);
+    const kinds = held.map((h) => (h.body.status ? `${h.eventType}:${h.body.status}` : h.eventType));
+    expect(kinds).toEqual(['playback:done', 'hangup']);
+    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, { order: 'reverse' });
+
+    const ended = await until(service, call.id, 'ended with everything logged', (c) => c.events!.filter((e) => e.source === 'BANDWIDTH').length >= 4);
+    expect(outcome(ended)).toEqual({ state: 'COMPLETED', endReason: 'HANGUP', playbacks: ['DONE'] });
+  });
+
+  it('record an answer that arrives after the hangup as late, changing nothing', async () => {
+    const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '200' });
+    await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 50 });
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('never', 40) }] },
+    });
+    const call = data!.createCall;
+    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
+    await waitFor('the far end to answer and hang up', async () => {
+      const held = await service.sim<Array<{ eventType: string }>>('GET', `/control/calls/${call.bandwidthCallId}/held`);
+      return held.some((h) => h.eventType === 'hangup');
+    });
+    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, { order: 'reverse' });
+    const ended = await until(service, call.id, 'both events logged', (c) => c.events!.some((e) => e.type === 'answer'));
+    expect(ended.state).toBe('COMPLETED');
+    expect(ended.events!.find((e) => e.type === 'answer')!.applied).toBe(false);
+    expect(ended.playbacks.map((p) => p.status)).toEqual(['CANCELLED']);
+  });
+
+  it('apply an event redelivered after our outage exactly once', async () => {
+    const bandwidth = await standaloneBandwidth();
+    await bandwidth.sim('PUT', '/control/faults/callbacks', { retryOnServerError: { attempts: 40, delayMs: 250 } });
+    const first = await spawnService(bandwidth.env);
+    const { data } = await postGraphQL<{ createCall: CallView }>(
+      first.url,
+      CREATE_CALL,
+      { input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('x', 60_000) }] } },
+      API_TOKEN,
+    );
+    const call = data!.createCall;
+    await waitFor('playing', async () => {
+      const now = await postGraphQL<{ call: CallView }>(first.url, GET_CALL, { id: call.id }, API_TOKEN);
+      return now.data!.call.nowPlaying;
+    });
+    await first.kill('SIGKILL');
+    // While we are down, the far end hangs up: Bandwidth keeps retrying the hangup.
+    const hangingUp = bandwidth.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const second = await spawnService(bandwidth.env);
+    await hangingUp;
+    const ended = await waitFor('the hangup to arrive', async () => {
+      const now = await postGraphQL<{ call: CallView }>(second.url, GET_CALL, { id: call.id }, API_TOKEN);
+      return now.data!.call.state === 'COMPLETED' ? now.data!.call : undefined;
+    });
+    expect(ended.events!.filter((e) => e.type === 'hangup')).toHaveLength(1);
+    const hangUpAgain = await postGraphQL(second.url, HANG_UP, { callId: call.id }, API_TOKEN);
+    expect(hangUpAgain.errors?.[0]?.extensions?.code).toBe('CALL_NOT_ACTIVE');
+  });
+});
