@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWERS, BUSY, CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
-import { disposeAll, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { ANSWERS, BUSY, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
+import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -8,15 +8,8 @@ async function answeredCall(service: TestService, audio: Array<{ fileUrl: string
   const { data, errors } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS, audio } });
   expect(errors).toBeUndefined();
   const call = data!.createCall;
-  await untilCall(service, call.id, 'answered', (c) => c.state === 'ACTIVE');
+  await waitForCall(service, call.id, 'answered', (c) => c.state === 'ACTIVE');
   return call;
-}
-
-function untilCall(service: TestService, id: string, what: string, predicate: (call: CallView) => boolean): Promise<CallView> {
-  return waitFor(what, async () => {
-    const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-    return predicate(data!.call) ? data!.call : undefined;
-  });
 }
 
 async function audioBodies(service: TestService, bandwidthCallId: string): Promise<string[]> {
@@ -31,7 +24,7 @@ describe('stopAudio', () => {
   it('stops the file that plays, clears the queue, and keeps the call up', async () => {
     const service = await startTestService();
     const call = await answeredCall(service, [{ fileUrl: file('hold-music'), loop: true }, { fileUrl: file('never') }]);
-    await untilCall(service, call.id, 'looping file playing', (c) => c.playbacks[0]!.status === 'PLAYING');
+    await waitForCall(service, call.id, 'looping file playing', (c) => c.playbacks[0]!.status === 'PLAYING');
 
     const { data } = await service.gql<{ stopAudio: CallView }>(STOP_AUDIO, { callId: call.id });
     expect(data!.stopAudio.state).toBe('ACTIVE');
@@ -52,7 +45,7 @@ describe('playAudio', () => {
     });
     expect(errors).toBeUndefined();
     expect(data!.playAudio.status).toBe('PLAYING');
-    await untilCall(service, call.id, 'the file to finish', (c) => c.playbacks[0]?.status === 'DONE');
+    await waitForCall(service, call.id, 'the file to finish', (c) => c.playbacks[0]?.status === 'DONE');
   });
 
   it('queues behind the file that plays', async () => {
@@ -62,21 +55,21 @@ describe('playAudio', () => {
       input: { callId: call.id, fileUrl: file('second', 50) },
     });
     expect(data!.playAudio.status).toBe('QUEUED');
-    const done = await untilCall(service, call.id, 'both to finish', (c) => c.playbacks.every((p) => p.status === 'DONE'));
+    const done = await waitForCall(service, call.id, 'both to finish', (c) => c.playbacks.every((p) => p.status === 'DONE'));
     expect(done.playbacks.map((p) => p.fileUrl)).toEqual([file('first', 300), file('second', 50)]);
   });
 
   it('with interrupt, replaces what plays and keeps the rest of the queue after it', async () => {
     const service = await startTestService();
     const call = await answeredCall(service, [{ fileUrl: file('long', 5000) }, { fileUrl: file('after', 50) }]);
-    await untilCall(service, call.id, 'the long file playing', (c) => c.nowPlaying?.fileUrl === file('long', 5000));
+    await waitForCall(service, call.id, 'the long file playing', (c) => c.nowPlaying?.fileUrl === file('long', 5000));
 
     const { data } = await service.gql<{ playAudio: { id: string; status: string } }>(PLAY_AUDIO, {
       input: { callId: call.id, fileUrl: file('urgent', 50), interrupt: true },
     });
     expect(data!.playAudio.status).toBe('PLAYING');
 
-    const done = await untilCall(service, call.id, 'the queue to drain', (c) =>
+    const done = await waitForCall(service, call.id, 'the queue to drain', (c) =>
       c.playbacks.every((p) => p.status !== 'QUEUED' && p.status !== 'PLAYING'),
     );
     expect(done.playbacks.map((p) => [p.fileUrl, p.status])).toEqual([
@@ -91,10 +84,10 @@ describe('playAudio', () => {
     const service = await startTestService();
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: BUSY } });
     const call = data!.createCall;
-    await untilCall(service, call.id, 'busy', (c) => c.state === 'FAILED');
+    await waitForCall(service, call.id, 'busy', (c) => c.state === 'FAILED');
     const { errors } = await service.gql(PLAY_AUDIO, { input: { callId: call.id, fileUrl: file('late') } });
     expect(errors?.[0]?.extensions?.code).toBe('CALL_NOT_ACTIVE');
-    const after = await untilCall(service, call.id, 'unchanged', () => true);
+    const after = await waitForCall(service, call.id, 'unchanged', () => true);
     expect(after.playbacks).toHaveLength(0);
   });
 });

@@ -1,144 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../src/bandwidth/simulator/simulator.js';
-
-const USER_ID = 'u-test';
-const TOKEN = 't-test';
-const SECRET = 's-test';
-const FROM = '+19195550100';
-const TO = '+19195550199';
-
-// Short far-end delays keep the suite fast while leaving the order of events observable.
-const FAST: Partial<SimulatorOptions> = { answerDelayMs: 30, playbackDurationMs: 100, remoteHangupDelayMs: 50 };
-
-type Json = Record<string, any>;
-
-interface ReceivedCallback {
-  path: string;
-  body: Json;
-  receivedAt: number;
-}
-
-/** How the receiver answers one callback: a status, or `hang` to never answer. */
-type Responder = (callback: ReceivedCallback) => number | 'hang';
-
-/** A real HTTP server standing in for our service's webhook endpoint. */
-class CallbackReceiver {
-  readonly received: ReceivedCallback[] = [];
-  url = '';
-  private responder: Responder = () => 200;
-  private readonly server = http.createServer((request, response) => this.handle(request, response));
-
-  static async start(): Promise<CallbackReceiver> {
-    const receiver = new CallbackReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
-    return receiver;
-  }
-
-  respondWith(responder: Responder): void {
-    this.responder = responder;
-  }
-
-  bodies(callId: string): Json[] {
-    return this.received.filter((callback) => callback.body.callId === callId).map((callback) => callback.body);
-  }
-
-  /** The event types of a call in arrival order, with the status of playback events. */
-  sequence(callId: string): string[] {
-    return this.bodies(callId).map((body) => (body.status ? `${body.eventType}:${body.status}` : body.eventType));
-  }
-
-  async waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((c) => c.body))}`);
-      await sleep(10);
-    }
-  }
-
-  waitForEvent(callId: string, eventType: string, count = 1): Promise<void> {
-    return this.waitFor(() => this.bodies(callId).filter((body) => body.eventType === eventType).length >= count, `no ${count} × ${eventType}`);
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
-    let raw = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (raw += chunk));
-    request.on('end', () => {
-      const callback: ReceivedCallback = { path: new URL(request.url ?? '/', this.url).pathname, body: JSON.parse(raw), receivedAt: Date.now() };
-      this.received.push(callback);
-      const status = this.responder(callback);
-      if (status !== 'hang') response.writeHead(status, { Connection: 'close' }).end();
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-interface Harness {
-  sim: BandwidthSimulator;
-  receiver: CallbackReceiver;
-}
-
-/** One simulator and one receiver per feature, reset before every test so faults never leak. */
-function useHarness(options: Partial<SimulatorOptions> = {}): Harness {
-  const harness = {} as Harness;
-  beforeAll(async () => {
-    harness.receiver = await CallbackReceiver.start();
-    harness.sim = await startSimulator({ userId: USER_ID, apiToken: TOKEN, apiSecret: SECRET, ...FAST, ...options });
-  });
-  beforeEach(async () => {
-    harness.receiver.respondWith(() => 200);
-    await control(harness, 'POST', '/reset');
-  });
-  afterAll(async () => {
-    await harness.sim.close();
-    await harness.receiver.close();
-  });
-  return harness;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  json: any;
-}
-
-async function send(url: string, method: string, body?: unknown, auth = true): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (auth) headers.Authorization = `Basic ${Buffer.from(`${TOKEN}:${SECRET}`).toString('base64')}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-function api(h: Harness, method: string, path: string, body?: unknown): Promise<Reply> {
-  return send(`${h.sim.url}/v1/users/${USER_ID}${path}`, method, body);
-}
-
-function control(h: Harness, method: string, path: string, body?: unknown): Promise<Reply> {
-  return send(`${h.sim.url}/control${path}`, method, body, false);
-}
-
-function createRequest(h: Harness, fields: Json = {}): Promise<Reply> {
-  return api(h, 'POST', '/calls', { from: FROM, to: TO, callbackUrl: `${h.receiver.url}/events`, ...fields });
-}
-
-async function createCall(h: Harness, fields: Json = {}): Promise<string> {
-  const reply = await createRequest(h, fields);
-  expect(reply.status).toBe(201);
-  return reply.headers.get('location')!.split('/').pop()!;
-}
+import { describe, expect, it } from '@jest/globals';
+import { startSimulator } from '../src/bandwidth/simulator/simulator.js';
+import {
+  CREDENTIALS,
+  CallbackReceiver,
+  USER_ID,
+  api,
+  control,
+  createCall,
+  createRequest,
+  sleep,
+  useResetHarness,
+  type Harness,
+  type Json,
+  type Reply,
+} from './support/simulator-harness.js';
 
 /** What a client sees when the connection is dropped: fetch fails with undici's socket error. */
 async function connectionError(request: Promise<unknown>): Promise<string> {
@@ -159,7 +34,7 @@ function setApiFaults(h: Harness, rules: unknown): Promise<Reply> {
 }
 
 describe('API faults', () => {
-  const h = useHarness();
+  const h = useResetHarness();
 
   it('answers a status 503 rule with the v1 call-unavailable body and does not create the call', async () => {
     await setApiFaults(h, [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'status', status: 503 } }]);
@@ -251,7 +126,7 @@ describe('API faults', () => {
     ]);
     const callId = await createCall(h);
     await h.receiver.waitForEvent(callId, 'answer');
-    const play = () => api(h, 'POST', `/calls/${callId}/audio`, { sentence: 'hello' });
+    const play = () => api(h, 'POST', `/calls/${callId}/audio`, { body: { sentence: 'hello' } });
     expect((await play()).status).toBe(500);
     expect((await play()).status).toBe(200);
     expect((await api(h, 'GET', `/calls/${callId}`)).status).toBe(503);
@@ -292,12 +167,12 @@ describe('API faults', () => {
 });
 
 describe('callback faults', () => {
-  const h = useHarness();
+  const h = useResetHarness();
 
   it('delivers every event 1 + duplicate times with identical bodies', async () => {
     await control(h, 'PUT', '/faults/callbacks', { duplicate: 2 });
     const callId = await createCall(h);
-    await h.receiver.waitForEvent(callId, 'answer', 3);
+    await h.receiver.waitForEvents(callId, 'answer', 3);
     const answers = h.receiver.bodies(callId);
     expect(answers).toEqual([answers[0], answers[0], answers[0]]);
     const { json: attempts } = await control(h, 'GET', `/calls/${callId}/callbacks`);
@@ -314,8 +189,8 @@ describe('callback faults', () => {
     const callId = await createCall(h);
     await h.receiver.waitForEvent(callId, 'answer');
     expect(h.receiver.received.at(-1)!.receivedAt - createdAt).toBeGreaterThanOrEqual(300);
-    await api(h, 'POST', `/calls/${callId}/audio`, { fileUrl: 'https://media.example.com/a.mp3?durationMs=0' });
-    await api(h, 'POST', `/calls/${callId}`, { state: 'completed' });
+    await api(h, 'POST', `/calls/${callId}/audio`, { body: { fileUrl: 'https://media.example.com/a.mp3?durationMs=0' } });
+    await api(h, 'POST', `/calls/${callId}`, { body: { state: 'completed' } });
     await h.receiver.waitForEvent(callId, 'hangup');
     expect(h.receiver.sequence(callId)).toEqual(['answer', 'playback:started', 'playback:done', 'hangup']);
   });
@@ -325,7 +200,7 @@ describe('callback faults', () => {
     let failures = 1;
     h.receiver.respondWith(() => (failures-- > 0 ? 500 : 200));
     const callId = await createCall(h);
-    await h.receiver.waitForEvent(callId, 'answer', 2);
+    await h.receiver.waitForEvents(callId, 'answer', 2);
     const [failed, retried] = h.receiver.received.filter((callback) => callback.body.callId === callId);
     expect(retried.body).toEqual(failed.body);
     expect(retried.receivedAt - failed.receivedAt).toBeGreaterThanOrEqual(90);
@@ -341,7 +216,7 @@ describe('callback faults', () => {
     let hangs = 1;
     h.receiver.respondWith(() => (hangs-- > 0 ? 'hang' : 200));
     const callId = await createCall(h, { callbackTimeout: 100 });
-    await h.receiver.waitForEvent(callId, 'answer', 2);
+    await h.receiver.waitForEvents(callId, 'answer', 2);
     await sleep(50);
     const { json: attempts } = await control(h, 'GET', `/calls/${callId}/callbacks`);
     expect(attempts.map((attempt: Json) => [attempt.try, attempt.status, attempt.error])).toEqual([
@@ -354,7 +229,7 @@ describe('callback faults', () => {
     await control(h, 'PUT', '/faults/callbacks', { retryOnServerError: { attempts: 2, delayMs: 10 } });
     h.receiver.respondWith((callback) => (callback.path === '/broken' ? 503 : callback.path === '/refusing' ? 400 : 200));
     const broken = await createCall(h, { callbackUrl: `${h.receiver.url}/broken`, fallbackUrl: `${h.receiver.url}/fallback` });
-    await h.receiver.waitFor(() => h.receiver.received.some((c) => c.path === '/fallback' && c.body.callId === broken), 'no fallback');
+    await h.receiver.waitFor((c) => c.path === '/fallback' && c.body.callId === broken);
     const refused = await createCall(h, { callbackUrl: `${h.receiver.url}/refusing` });
     await h.receiver.waitForEvent(refused, 'answer');
     await sleep(100);
@@ -375,7 +250,7 @@ describe('callback faults', () => {
 
 describe('holding and releasing a call’s callbacks', () => {
   // The far end only answers when told to, so the test decides when each event happens.
-  const h = useHarness({ answerDelayMs: 60_000 });
+  const h = useResetHarness({ answerDelayMs: 60_000 });
 
   /** The held callbacks once there are at least `count` (audio events fire on a timer, just after the request). */
   async function heldEvents(callId: string, count: number): Promise<string[]> {
@@ -407,9 +282,9 @@ describe('holding and releasing a call’s callbacks', () => {
     const callId = await createCall(h);
     await control(h, 'POST', `/calls/${callId}/answer`);
     await control(h, 'POST', `/calls/${callId}/hold`);
-    await api(h, 'POST', `/calls/${callId}/audio`, { fileUrl: 'https://media.example.com/long.mp3?durationMs=60000' });
+    await api(h, 'POST', `/calls/${callId}/audio`, { body: { fileUrl: 'https://media.example.com/long.mp3?durationMs=60000' } });
     expect(await heldEvents(callId, 1)).toEqual(['playback:started']);
-    await api(h, 'POST', `/calls/${callId}`, { state: 'completed' });
+    await api(h, 'POST', `/calls/${callId}`, { body: { state: 'completed' } });
     expect(await heldEvents(callId, 3)).toEqual(['playback:started', 'playback:done', 'hangup']);
     await control(h, 'POST', `/calls/${callId}/release`, { order: [0, 2, 1] });
     expect(h.receiver.sequence(callId)).toEqual(['answer', 'playback:started', 'hangup', 'playback:done']);
@@ -440,7 +315,7 @@ describe('holding and releasing a call’s callbacks', () => {
 });
 
 describe('the call rate limit', () => {
-  const h = useHarness({ answerDelayMs: 60_000 });
+  const h = useResetHarness({ answerDelayMs: 60_000 });
 
   it('is off by default, and is removed by null and by reset', async () => {
     expect((await control(h, 'GET', '/settings')).json.callRateLimit).toBeNull();
@@ -479,7 +354,7 @@ describe('the call rate limit', () => {
 });
 
 describe('finding a call whose create response was lost', () => {
-  const h = useHarness({ answerDelayMs: 60_000 });
+  const h = useResetHarness({ answerDelayMs: 60_000 });
 
   it('lists calls with their tags, up to 1000 a page, oldest first on request', async () => {
     for (const tag of ['first', 'second', 'third']) await createCall(h, { tag });
@@ -491,7 +366,7 @@ describe('finding a call whose create response was lost', () => {
 describe('closing the simulator during an injected delay', () => {
   it('ends the delay at once and processes nothing', async () => {
     const receiver = await CallbackReceiver.start();
-    const sim = await startSimulator({ userId: USER_ID, apiToken: TOKEN, apiSecret: SECRET, answerDelayMs: 0 });
+    const sim = await startSimulator({ ...CREDENTIALS, answerDelayMs: 0 });
     const h = { sim, receiver };
     await setApiFaults(h, [{ action: { type: 'delay', delayMs: 60_000, process: false } }]);
     const pending = connectionError(createRequest(h));

@@ -1,160 +1,24 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../src/bandwidth/simulator/simulator.js';
+import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startSimulator } from '../src/bandwidth/simulator/simulator.js';
+import {
+  CREDENTIALS,
+  CallbackReceiver,
+  FROM,
+  USER_ID,
+  TOKEN,
+  api,
+  control,
+  createCall,
+  send,
+  sleep,
+  useHarness,
+  type Harness,
+  type Json,
+  type Reply,
+} from './support/simulator-harness.js';
 
-const USER_ID = 'u-test';
-const TOKEN = 't-test';
-const SECRET = 's-test';
-const FROM = '+19195550100';
 const CALL_ID = /^c-[a-z2-7]{23}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-// Short far-end delays keep the suite fast while leaving the order of events observable.
-const FAST: Partial<SimulatorOptions> = { answerDelayMs: 30, playbackDurationMs: 100, remoteHangupDelayMs: 50 };
-
-type Json = Record<string, any>;
-
-interface ReceivedCallback {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: http.IncomingHttpHeaders;
-  body: Json;
-  receivedAt: number;
-}
-
-/** How the receiver answers one callback: a status, or `hang` to never answer. */
-type Responder = (callback: ReceivedCallback) => number | 'hang' | Promise<number>;
-
-/** A real HTTP server standing in for our service's webhook endpoint. */
-class CallbackReceiver {
-  readonly received: ReceivedCallback[] = [];
-  url = '';
-  inFlight = 0;
-  maxInFlight = 0;
-  private responder: Responder = () => 200;
-  private readonly server = http.createServer((request, response) => this.handle(request, response));
-
-  static async start(): Promise<CallbackReceiver> {
-    const receiver = new CallbackReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
-    receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
-    return receiver;
-  }
-
-  respondWith(responder: Responder): void {
-    this.responder = responder;
-  }
-
-  bodies(callId: string): Json[] {
-    return this.received.filter((callback) => callback.body.callId === callId).map((callback) => callback.body);
-  }
-
-  /** The event types of a call in arrival order, with the status of playback/speak events. */
-  sequence(callId: string): string[] {
-    return this.bodies(callId).map((body) => (body.status ? `${body.eventType}:${body.status}` : body.eventType));
-  }
-
-  async waitFor(predicate: (callback: ReceivedCallback) => boolean, timeoutMs = 5000): Promise<ReceivedCallback> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching callback within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((c) => c.body))}`);
-      await sleep(10);
-    }
-  }
-
-  waitForEvent(callId: string, eventType: string, status?: string): Promise<ReceivedCallback> {
-    return this.waitFor((c) => c.body.callId === callId && c.body.eventType === eventType && (status === undefined || c.body.status === status));
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
-    let raw = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (raw += chunk));
-    request.on('end', () => {
-      const url = new URL(request.url ?? '/', this.url);
-      const body: Json = raw === '' ? Object.fromEntries(url.searchParams) : JSON.parse(raw);
-      const callback: ReceivedCallback = { method: request.method ?? '', path: url.pathname, query: url.searchParams, headers: request.headers, body, receivedAt: Date.now() };
-      this.received.push(callback);
-      this.inFlight += 1;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-      // 'close' also fires when the sender gives up on a hanging response.
-      response.once('close', () => (this.inFlight -= 1));
-      void Promise.resolve(this.responder(callback)).then((status) => {
-        if (status !== 'hang') response.writeHead(status, { Connection: 'close' }).end();
-      });
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-interface Harness {
-  sim: BandwidthSimulator;
-  receiver: CallbackReceiver;
-}
-
-/** One simulator and one receiver per feature, closed after it. */
-function useHarness(options: Partial<SimulatorOptions> = {}): Harness {
-  const harness = {} as Harness;
-  beforeAll(async () => {
-    harness.receiver = await CallbackReceiver.start();
-    harness.sim = await startSimulator({ userId: USER_ID, apiToken: TOKEN, apiSecret: SECRET, ...FAST, ...options });
-  });
-  afterAll(async () => {
-    await harness.sim.close();
-    await harness.receiver.close();
-  });
-  return harness;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function send(url: string, method: string, init: { body?: unknown; rawBody?: string; auth?: string | null } = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  const auth = init.auth === undefined ? `${TOKEN}:${SECRET}` : init.auth;
-  if (auth !== null) headers.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-  const payload = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
-  if (payload !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(url, { method, headers, body: payload });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
-function api(h: Harness, method: string, path: string, init?: Parameters<typeof send>[2]): Promise<Reply> {
-  return send(`${h.sim.url}/v1/users/${USER_ID}${path}`, method, init);
-}
-
-function control(h: Harness, method: string, path: string, body?: unknown): Promise<Reply> {
-  return send(`${h.sim.url}/control${path}`, method, { body, auth: null });
-}
-
-async function createCall(h: Harness, fields: Json = {}): Promise<string> {
-  const reply = await api(h, 'POST', '/calls', { body: { from: FROM, to: '+19195550199', callbackUrl: `${h.receiver.url}/events`, ...fields } });
-  expect(reply.status).toBe(201);
-  return reply.headers.get('location')!.split('/').pop()!;
-}
 
 async function answeredCall(h: Harness, fields: Json = {}): Promise<string> {
   const callId = await createCall(h, fields);
@@ -818,7 +682,7 @@ describe('listing calls', () => {
 describe('closing the simulator', () => {
   it('cancels pending far-end actions so no callback arrives after close', async () => {
     const receiver = await CallbackReceiver.start();
-    const sim = await startSimulator({ userId: USER_ID, apiToken: TOKEN, apiSecret: SECRET, answerDelayMs: 100 });
+    const sim = await startSimulator({ ...CREDENTIALS, answerDelayMs: 100 });
     const h = { sim, receiver };
     await createCall(h);
     await sim.close();
@@ -831,7 +695,7 @@ describe('closing the simulator', () => {
   it('aborts a callback the receiver never answers', async () => {
     const receiver = await CallbackReceiver.start();
     receiver.respondWith(() => 'hang');
-    const sim = await startSimulator({ userId: USER_ID, apiToken: TOKEN, apiSecret: SECRET, answerDelayMs: 0 });
+    const sim = await startSimulator({ ...CREDENTIALS, answerDelayMs: 0 });
     await createCall({ sim, receiver });
     await receiver.waitFor(() => true);
     const started = Date.now();

@@ -3,7 +3,6 @@ import {
   BUSY,
   CREATE_CALL,
   FROM,
-  GET_CALL,
   HANGS_UP,
   HANG_UP,
   NO_ANSWER,
@@ -13,7 +12,7 @@ import {
   file,
   type CallView,
 } from './support/documents.js';
-import { disposeAll, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -25,15 +24,8 @@ async function placeCall(service: TestService, input: Record<string, unknown>): 
   return data!.createCall;
 }
 
-async function untilEnded(service: TestService, id: string, timeoutMs = 5000): Promise<CallView> {
-  return waitFor(
-    `call ${id} to end`,
-    async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-      return data!.call.endedAt ? data!.call : undefined;
-    },
-    timeoutMs,
-  );
+function untilEnded(service: TestService, id: string): Promise<CallView> {
+  return waitForCall(service, id, `call ${id} to end`, (c) => Boolean(c.endedAt));
 }
 
 async function audioRequestCount(service: TestService, bandwidthCallId: string): Promise<number> {
@@ -58,14 +50,12 @@ describe('calls that never connect', () => {
   it('fails with NO_ANSWER when nobody picks up within the call timeout', async () => {
     const service = await startTestService();
     const call = await placeCall(service, { to: NO_ANSWER, callTimeoutSeconds: 1 });
-    const ended = await untilEnded(service, call.id, 8000);
+    const ended = await untilEnded(service, call.id);
     expect(ended).toMatchObject({ state: 'FAILED', endReason: 'NO_ANSWER' });
     expect(ended.playbacks.map((p) => p.status)).toEqual(['CANCELLED', 'CANCELLED']);
     // The hangup that may follow the timeout is kept in the log but changes nothing.
-    const hangup = await waitFor('the trailing hangup', async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: call.id });
-      return data!.call.events!.find((e) => e.type === 'hangup');
-    });
+    const logged = await waitForCall(service, call.id, 'the trailing hangup', (c) => c.events!.some((e) => e.type === 'hangup'));
+    const hangup = logged.events!.find((e) => e.type === 'hangup')!;
     expect(hangup.applied).toBe(false);
   });
 });

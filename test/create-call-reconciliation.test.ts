@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWERS, CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
-import { disposeAll, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
+import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -9,11 +9,8 @@ async function callsAtBandwidthTagged(service: TestService, tag: string): Promis
   return calls.filter((c) => c.tag === tag).length;
 }
 
-async function placed(service: TestService, id: string): Promise<CallView> {
-  return waitFor('the call to be placed', async () => {
-    const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-    return data!.call.playbacks.every((p) => p.status === 'DONE') && data!.call.bandwidthCallId ? data!.call : undefined;
-  });
+function placed(service: TestService, id: string): Promise<CallView> {
+  return waitForCall(service, id, 'the call to be placed', (c) => c.playbacks.every((p) => p.status === 'DONE') && Boolean(c.bandwidthCallId));
 }
 
 describe('a create whose outcome is unknown', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, file, type CallView } from './support/documents.js';
-import { Subscription, disposeAll, startTestService, waitFor } from './support/test-service.js';
+import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, PLAY_AUDIO, file, type CallView } from './support/documents.js';
+import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -55,10 +55,7 @@ describe('an inbound call', () => {
       return data!.calls.nodes.find((c) => c.bandwidthCallId === bandwidthCallId)?.id;
     });
     await service.sim('POST', `/control/calls/${bandwidthCallId}/hangup`, { cause: 'ORIGINATOR_CANCEL' });
-    const ended = await waitFor('the call to end', async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: callId });
-      return data!.call.endedAt ? data!.call : undefined;
-    });
+    const ended = await waitForCall(service, callId, 'the call to end', (c) => Boolean(c.endedAt));
     expect(ended).toMatchObject({ state: 'COMPLETED', endReason: 'CANCELLED', hangupCause: 'ORIGINATOR_CANCEL' });
   });
 });

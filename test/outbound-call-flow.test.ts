@@ -6,13 +6,12 @@ import {
   CALL_UPDATED,
   CREATE_CALL,
   FROM,
-  GET_CALL,
   HANG_UP,
   file,
   type CallEventView,
   type CallView,
 } from './support/documents.js';
-import { Subscription, disposeAll, startTestService, waitFor } from './support/test-service.js';
+import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -100,10 +99,7 @@ describe('an outbound call with queued audio', () => {
     // The answer was committed before createCall returned: the call is already ACTIVE, not set back to RINGING.
     expect(call.state).toBe('ACTIVE');
 
-    const done = await waitFor('the file to play', async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: call.id });
-      return data!.call.playbacks[0]!.status === 'DONE' ? data!.call : undefined;
-    });
+    const done = await waitForCall(service, call.id, 'the file to play', (c) => c.playbacks[0]!.status === 'DONE');
     const types = done.events!.map((e) => e.type);
     expect(types.indexOf('answer')).toBeLessThan(types.indexOf('call.dialed'));
     expect(done.events!.find((e) => e.type === 'call.dialed')!.applied).toBe(false);
@@ -124,11 +120,11 @@ describe('an outbound call with queued audio', () => {
     await service.sim('POST', `/control/calls/${bandwidthCallId}/callbacks/${answerIndex}/redeliver`);
     await service.sim('POST', `/control/calls/${bandwidthCallId}/callbacks/${answerIndex}/redeliver`);
 
-    const answer = await waitFor('the redeliveries to be counted', async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id: call.id });
-      const answers = data!.call.events!.filter((e) => e.type === 'answer');
-      return answers.length === 1 && answers[0]!.deliveries === 3 ? answers[0] : undefined;
+    const counted = await waitForCall(service, call.id, 'the redeliveries to be counted', (c) => {
+      const answers = c.events!.filter((e) => e.type === 'answer');
+      return answers.length === 1 && answers[0]!.deliveries === 3;
     });
+    const answer = counted.events!.find((e) => e.type === 'answer')!;
     expect(answer.applied).toBe(true);
     await service.server.service.idle();
     expect(await audioRequests(service.sim, bandwidthCallId)).toHaveLength(1);

@@ -1,18 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWERS, CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
-import { disposeAll, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
+import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
-async function settled(service: TestService, id: string): Promise<CallView> {
-  return waitFor(
-    'the queue to settle',
-    async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-      return data!.call.playbacks.every((p) => p.status !== 'QUEUED' && p.status !== 'PLAYING') ? data!.call : undefined;
-    },
-    15_000,
-  );
+function settled(service: TestService, id: string): Promise<CallView> {
+  return waitForCall(service, id, 'the queue to settle', (c) => c.playbacks.every((p) => p.status !== 'QUEUED' && p.status !== 'PLAYING'), 15_000);
 }
 
 describe('audio that cannot be played', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
 import { standaloneBandwidth } from './support/standalone-bandwidth.js';
-import { disposeAll, startTestService, waitFor } from './support/test-service.js';
+import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -28,10 +28,7 @@ describe('a restart of the service', () => {
     expect(restored.data!.call.playbacks.map((p) => p.status)).toEqual(['QUEUED', 'QUEUED']);
 
     await bandwidth.sim('POST', `/control/calls/${call.bandwidthCallId}/answer`);
-    const played = await waitFor('both files to play after the restart', async () => {
-      const { data: now } = await after.gql<{ call: CallView }>(GET_CALL, { id: call.id });
-      return now!.call.playbacks.every((p) => p.status === 'DONE') ? now!.call : undefined;
-    });
+    const played = await waitForCall(after, call.id, 'both files to play after the restart', (c) => c.playbacks.every((p) => p.status === 'DONE'));
     expect(played.state).toBe('ACTIVE');
     expect(played.events!.map((e) => e.sequence)).toEqual(played.events!.map((_, i) => i + 1));
   });

@@ -1,31 +1,20 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ANSWERS, CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
-import { disposeAll, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
+import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
-
-async function until(service: TestService, id: string, what: string, predicate: (c: CallView) => boolean): Promise<CallView> {
-  return waitFor(
-    what,
-    async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-      return predicate(data!.call) ? data!.call : undefined;
-    },
-    10_000,
-  );
-}
 
 describe('the watchdog', () => {
   it('ends a call whose hangup event never arrived, from Bandwidth’s records', async () => {
     const service = await startTestService({ RECONCILE_AFTER_MS: '1000' });
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
-    const call = await until(service, data!.createCall.id, 'answered', (c) => c.state === 'ACTIVE');
+    const call = await waitForCall(service, data!.createCall.id, 'answered', (c) => c.state === 'ACTIVE');
 
     // The far end hangs up, but the hangup callback is lost (held and never released).
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
 
-    const ended = await until(service, call.id, 'reconciled as ended', (c) => c.state === 'COMPLETED');
+    const ended = await waitForCall(service, call.id, 'reconciled as ended', (c) => c.state === 'COMPLETED');
     expect(ended).toMatchObject({ endReason: 'HANGUP', hangupCause: 'NORMAL_CLEARING' });
     const hangup = ended.events!.find((e) => e.type === 'hangup')!;
     expect(hangup).toMatchObject({ source: 'RECONCILED', applied: true });
@@ -40,7 +29,7 @@ describe('the watchdog', () => {
     const call = data!.createCall;
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
 
-    const active = await until(service, call.id, 'reconciled as answered', (c) => c.state === 'ACTIVE');
+    const active = await waitForCall(service, call.id, 'reconciled as answered', (c) => c.state === 'ACTIVE');
     expect(active.events!.find((e) => e.type === 'answer')).toMatchObject({ source: 'RECONCILED' });
     await service.server.service.idle();
     const requests = await service.sim<Array<{ method: string; path: string }>>('GET', `/control/requests?callId=${call.bandwidthCallId}`);
@@ -48,7 +37,7 @@ describe('the watchdog', () => {
 
     // When the held events finally arrive they are recorded and change nothing.
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, {});
-    const after = await until(service, call.id, 'the late answer recorded', (c) => c.events!.some((e) => e.type === 'answer' && e.source === 'BANDWIDTH'));
+    const after = await waitForCall(service, call.id, 'the late answer recorded', (c) => c.events!.some((e) => e.type === 'answer' && e.source === 'BANDWIDTH'));
     expect(after.events!.find((e) => e.type === 'answer' && e.source === 'BANDWIDTH')!.applied).toBe(false);
   });
 });

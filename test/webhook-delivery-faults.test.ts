@@ -2,20 +2,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, file, type CallView } from './support/documents.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
-import { disposeAll, postGraphQL, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { disposeAll, postGraphQL, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
-
-async function until(service: TestService, id: string, what: string, predicate: (c: CallView) => boolean): Promise<CallView> {
-  return waitFor(
-    what,
-    async () => {
-      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
-      return predicate(data!.call) ? data!.call : undefined;
-    },
-    10_000,
-  );
-}
 
 /** A whole call: two files played, then hung up by the far end; returns the call as it ended. */
 async function wholeCall(service: TestService): Promise<CallView> {
@@ -23,7 +12,7 @@ async function wholeCall(service: TestService): Promise<CallView> {
   const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
     input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
   });
-  return until(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === 'hangup'));
+  return waitForCall(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === 'hangup'));
 }
 
 function outcome(call: CallView) {
@@ -37,7 +26,7 @@ describe('webhook deliveries that go wrong', () => {
     await service.sim('PUT', '/control/faults/callbacks', { duplicate: 2 });
     const noisy = await wholeCall(service);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const settled = await until(service, noisy.id, 'all copies counted', () => true);
+    const settled = await waitForCall(service, noisy.id, 'all copies counted', () => true);
 
     expect(outcome(settled)).toEqual(outcome(clean));
     const fromBandwidth = settled.events!.filter((e) => e.source === 'BANDWIDTH');
@@ -59,7 +48,7 @@ describe('webhook deliveries that go wrong', () => {
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
       input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('last', 150) }] },
     });
-    const call = await until(service, data!.createCall.id, 'the file to start', (c) => c.playbacks[0]!.startedAt !== null);
+    const call = await waitForCall(service, data!.createCall.id, 'the file to start', (c) => c.playbacks[0]!.startedAt !== null);
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
     await new Promise((resolve) => setTimeout(resolve, 400)); // the file ends (its done is held)
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
@@ -68,7 +57,7 @@ describe('webhook deliveries that go wrong', () => {
     expect(kinds).toEqual(['playback:done', 'hangup']);
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, { order: 'reverse' });
 
-    const ended = await until(service, call.id, 'ended with everything logged', (c) => c.events!.filter((e) => e.source === 'BANDWIDTH').length >= 4);
+    const ended = await waitForCall(service, call.id, 'ended with everything logged', (c) => c.events!.filter((e) => e.source === 'BANDWIDTH').length >= 4);
     expect(outcome(ended)).toEqual({ state: 'COMPLETED', endReason: 'HANGUP', playbacks: ['DONE'] });
   });
 
@@ -85,7 +74,7 @@ describe('webhook deliveries that go wrong', () => {
       return held.some((h) => h.eventType === 'hangup');
     });
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, { order: 'reverse' });
-    const ended = await until(service, call.id, 'both events logged', (c) => c.events!.some((e) => e.type === 'answer'));
+    const ended = await waitForCall(service, call.id, 'both events logged', (c) => c.events!.some((e) => e.type === 'answer'));
     expect(ended.state).toBe('COMPLETED');
     expect(ended.events!.find((e) => e.type === 'answer')!.applied).toBe(false);
     expect(ended.playbacks.map((p) => p.status)).toEqual(['CANCELLED']);
