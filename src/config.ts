@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Settings the service runs with, read once from the environment and validated at start-up. */
@@ -15,7 +16,13 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
-  database: { kind: 'sqlite'; filename: string };
+  database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema: string };
+  /** Redis for change notifications across instances; undefined runs on the in-process bus. */
+  redis?: { url: string; prefix: string };
+  /** Names this instance in outbox leases; stable across restarts. */
+  instanceId: string;
+  /** How long an instance holds an outbox entry it is sending before another may take over. */
+  outboxLeaseMs: number;
   calls: {
     /** Outbound calls placed per second at most; more wait in a queue (state QUEUED). */
     perSecond: number;
@@ -93,7 +100,10 @@ export function loadConfig(env: Env = process.env): Config {
     apiTokens,
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
     mutationRateLimit: integer(env, 'MUTATION_RATE_LIMIT', 600, 0, 1_000_000),
-    database: databaseConfig(env.DATABASE_URL),
+    database: databaseConfig(env),
+    redis: redisConfig(env),
+    instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,
+    outboxLeaseMs: integer(env, 'OUTBOX_LEASE_MS', 30_000, 500, 3_600_000),
     calls: {
       perSecond: decimal(env, 'OUTBOUND_CALLS_PER_SECOND', 1, 0.01, 1000),
       reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 300_000, 1000, 86_400_000),
@@ -144,19 +154,31 @@ function webhookCredentials(env: Env, mode: 'real' | 'simulator'): { username: s
   return { username: 'bandwidth', password: randomBytes(18).toString('base64url') };
 }
 
-function databaseConfig(url: string | undefined): Config['database'] {
-  const value = url?.trim();
+function databaseConfig(env: Env): Config['database'] {
+  const value = env.DATABASE_URL?.trim();
   if (!value) return { kind: 'sqlite', filename: resolve('data', 'calls.sqlite') };
   if (/^postgres(ql)?:\/\//i.test(value)) {
-    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file (sqlite:path/to/file.sqlite)');
+    if (!URL.canParse(value)) throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    const schema = env.DATABASE_SCHEMA?.trim() || 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('DATABASE_SCHEMA must be a lower-case SQL identifier');
+    return { kind: 'postgres', url: value, schema };
   }
   const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(value);
   const filename = match ? match[1]! : value;
   if (filename === ':memory:') return { kind: 'sqlite', filename };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(filename)) {
-    throw new ConfigError('DATABASE_URL must be a SQLite file path (sqlite:path/to/file.sqlite)');
+    throw new ConfigError('DATABASE_URL must be a SQLite file path (sqlite:path/to/file.sqlite) or a postgres:// URL');
   }
   return { kind: 'sqlite', filename: resolve(filename) };
+}
+
+function redisConfig(env: Env): Config['redis'] {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//i.test(url) || !URL.canParse(url)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  const prefix = env.REDIS_PREFIX?.trim() || 'calls';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX may hold letters, digits and _ . : - only');
+  return { url, prefix };
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -8,12 +8,14 @@ import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
 import type { Config } from './config.js';
-import { InProcessCallChangeBus } from './graphql/pubsub.js';
+import { InProcessCallChangeBus, type CallChangeBus } from './graphql/pubsub.js';
+import { connectRedisCallChangeBus, redactRedisUrl } from './graphql/redis-call-change-bus.js';
+import { registerHealthRoutes } from './http/health.route.js';
 import { buildCallSchema } from './graphql/schema.js';
 import { createHttpApp } from './http/app.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
-import { openSqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:4000. */
@@ -30,9 +32,13 @@ export interface RunningServer {
  * simulator it talks to when there are no credentials), the call domain, then HTTP.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openSqliteStore(config.database.filename);
-  const bus = new InProcessCallChangeBus();
-  const closers: Array<() => Promise<void>> = [() => store.close(), () => bus.close()];
+  const store = await openStore(config.database);
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const bus = await openBus(config, store, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  closers.push(() => bus.close());
   const closeAll = async (): Promise<void> => {
     for (const close of [...closers].reverse()) await close().catch((error) => logger.error({ err: error }, 'close failed'));
   };
@@ -80,12 +86,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       notifier: bus,
       callbackUrl: () => callbackUrl(publicUrl!, config.webhook),
       callsPerSecond: config.calls.perSecond,
+      instanceId: config.instanceId,
+      outboxLeaseMs: config.outboxLeaseMs,
       logger: logger.child({ component: 'calls' }),
     });
     closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));
     closers.push(async () => service.stop());
 
     const app = await createHttpApp(logger);
+    registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerWebhookRoute(app, { service, ...config.webhook });
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(bus),
@@ -118,6 +127,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await closeAll();
     throw error;
   }
+}
+
+/** The change bus: Redis when several instances share the work, in-process otherwise. */
+async function openBus(config: Config, store: CallStore, logger: Logger): Promise<CallChangeBus> {
+  if (!config.redis) return new InProcessCallChangeBus();
+  const bus = await connectRedisCallChangeBus({
+    url: config.redis.url,
+    prefix: config.redis.prefix,
+    logger: logger.child({ component: 'change-bus' }),
+    loadCall: (callId) => store.getCall(callId),
+  });
+  logger.info({ redis: redactRedisUrl(config.redis.url), prefix: config.redis.prefix }, 'change notifications go through Redis');
+  return bus;
 }
 
 /** Waits for `work`, but no longer than `ms`: shutdown must end even if Bandwidth hangs. */

@@ -17,8 +17,15 @@ describe('configuration', () => {
     expect(config.port).toBe(4000);
     expect(config.bandwidth.mode).toBe('simulator');
     expect(config.apiTokens).toEqual([]);
-    expect(config.database.filename).toMatch(/data[/\\]calls\.sqlite$/);
+    expect(config.database).toEqual({ kind: 'sqlite', filename: expect.stringMatching(/data[/\\]calls\.sqlite$/) });
     expect(config.webhook.password.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('selects PostgreSQL for a postgres:// DATABASE_URL, in DATABASE_SCHEMA', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db.example.com:5432/calls', DATABASE_SCHEMA: 'voice' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db.example.com:5432/calls', schema: 'voice' });
+    expect(config.redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'calls' });
   });
 
   it('uses the real API when all three credentials are set', () => {
@@ -38,6 +45,9 @@ describe('configuration', () => {
     [{ API_TOKENS: 'short' }, /^API_TOKENS entries must be at least 16/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
     [{ DATABASE_URL: 'mysql://localhost/db' }, /^DATABASE_URL/],
+    [{ DATABASE_URL: 'postgres://localhost/db', DATABASE_SCHEMA: 'Drop Table' }, /^DATABASE_SCHEMA/],
+    [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL/],
+    [{ OUTBOX_LEASE_MS: '10' }, /^OUTBOX_LEASE_MS/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

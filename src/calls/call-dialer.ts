@@ -21,6 +21,7 @@ export interface CallDialerOptions {
 interface Waiting {
   item: OutboxItem;
   firstAttempt?: (result: DialResult) => void;
+  finished: () => void;
 }
 
 /**
@@ -43,12 +44,14 @@ export class CallDialer {
    * Queues a call to dial. `immediate` says whether it starts right away (nothing ahead of it, the
    * rate allows it); `firstAttempt` settles when its first dial attempt has ended.
    */
-  submit(item: OutboxItem): { immediate: boolean; firstAttempt: Promise<DialResult> } {
+  submit(item: OutboxItem): { immediate: boolean; firstAttempt: Promise<DialResult>; finished: Promise<void> } {
     const now = Date.now();
     const immediate = this.queue.length === 0 && this.nextSlotAt <= now && item.notBefore.getTime() <= now;
-    const firstAttempt = new Promise<DialResult>((resolve) => this.insert({ item, firstAttempt: resolve }));
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const firstAttempt = new Promise<DialResult>((resolve) => this.insert({ item, firstAttempt: resolve, finished: finish }));
     this.pump();
-    return { immediate, firstAttempt };
+    return { immediate, firstAttempt, finished };
   }
 
   /** How many calls wait for their turn. */
@@ -112,7 +115,9 @@ export class CallDialer {
     waiting.firstAttempt?.(result);
     if (result.kind === 'retry' && !this.stopped) {
       if (result.pauseMs) this.nextSlotAt = Math.max(this.nextSlotAt, Date.now() + result.pauseMs);
-      this.insert({ item: { ...waiting.item, notBefore: result.notBefore } });
+      this.insert({ item: { ...waiting.item, notBefore: result.notBefore }, finished: waiting.finished });
+    } else {
+      waiting.finished();
     }
   }
 }

@@ -32,6 +32,13 @@ export interface CallServiceOptions {
   logger: DomainLogger;
   /** Outbound calls placed per second at most (default 1, Bandwidth's default limit). */
   callsPerSecond?: number;
+  /**
+   * Names this instance in outbox leases. Stable across restarts (host and port), so a restarted
+   * instance takes its own unfinished requests back at once instead of waiting for their leases.
+   */
+  instanceId?: string;
+  /** How long an instance holds an outbox entry it is sending before another may take over. */
+  outboxLeaseMs?: number;
   /** Injected so tests can control time; defaults to the wall clock. */
   clock?: () => Date;
 }
@@ -51,6 +58,8 @@ const RATE_LIMIT_PAUSE_MS = 2000;
 /** Dial attempts whose outcome stayed unknown before a call is given up as failed. */
 const MAX_DIAL_ATTEMPTS = 4;
 const ANONYMOUS: Caller = { id: 'anonymous' };
+/** Attempts at a transaction that keeps losing races with other instances before giving up. */
+const MAX_CONFLICT_RETRIES = 5;
 const OK: EffectOutcome = { ok: true };
 
 /**
@@ -70,6 +79,11 @@ export class CallService {
   private readonly clock: () => Date;
   private readonly runner: EffectRunner;
   private readonly dialer: CallDialer;
+  private readonly instanceId: string;
+  private readonly leaseMs: number;
+  /** Outbox entries this instance is sending or has queued, so a sweep never dispatches one twice. */
+  private readonly inFlight = new Set<number>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CallServiceOptions) {
     this.store = options.store;
@@ -77,6 +91,8 @@ export class CallService {
     this.notifier = options.notifier;
     this.logger = options.logger;
     this.clock = options.clock ?? (() => new Date());
+    this.instanceId = options.instanceId ?? `pid-${process.pid}`;
+    this.leaseMs = options.outboxLeaseMs ?? 30_000;
     this.runner = new EffectRunner((item) => this.perform(item), options.logger);
     this.dialer = new CallDialer({
       callsPerSecond: options.callsPerSecond ?? 1,
@@ -85,12 +101,33 @@ export class CallService {
     });
   }
 
-  /** Sends what the outbox still holds: requests decided before a restart that never went out. */
+  /**
+   * Sends what the outbox still holds — requests decided before a restart, or by an instance that
+   * died — and keeps looking for such entries every half lease.
+   */
   async resume(): Promise<number> {
-    const pending = await this.store.listPendingOutbox(100_000);
-    for (const item of pending) void this.dispatch(item);
-    if (pending.length > 0) this.logger.info({ pending: pending.length }, 'resuming provider requests from the outbox');
-    return pending.length;
+    const resumed = await this.sweepOutbox();
+    if (resumed > 0) this.logger.info({ resumed }, 'resuming provider requests from the outbox');
+    this.sweeper = setInterval(() => {
+      this.sweepOutbox().catch((error: unknown) => this.logger.error({ err: describe(error) }, 'outbox sweep failed'));
+    }, Math.max(100, this.leaseMs / 2));
+    this.sweeper.unref();
+    return resumed;
+  }
+
+  private async sweepOutbox(): Promise<number> {
+    let claimed = 0;
+    for (;;) {
+      const items = await this.store.claimOutbox(this.lease(), this.clock(), 500);
+      const fresh = items.filter((item) => !this.inFlight.has(item.id));
+      for (const item of fresh) void this.dispatch(item);
+      claimed += fresh.length;
+      if (items.length < 500) return claimed;
+    }
+  }
+
+  private lease(from: Date = this.clock()): { by: string; until: Date } {
+    return { by: this.instanceId, until: new Date(from.getTime() + this.leaseMs) };
   }
 
   async createCall(input: CreateCallInput, caller: Caller = ANONYMOUS): Promise<CallRecord> {
@@ -120,7 +157,8 @@ export class CallService {
         if (earlier) return undefined;
         await this.rememberKey(tx, caller, 'createCall', idempotencyKey, order, call.id);
       }
-      const mutation = new CallMutation(call, [], now, true);
+      // A copy: a transaction lost to another instance runs again from the same starting point.
+      const mutation = new CallMutation({ ...call }, [], now, true);
       mutation.record('call.requested', { from: call.from, to: call.to, callTimeoutSeconds: call.callTimeoutSeconds });
       for (const file of order.audio) mutation.enqueue(file.fileUrl, file.loop);
       mutation.request({
@@ -282,6 +320,7 @@ export class CallService {
 
   /** Stops dialling queued calls; what is left stays in the outbox for the next start. */
   stop(): void {
+    clearInterval(this.sweeper);
     this.dialer.stop();
   }
 
@@ -354,8 +393,8 @@ export class CallService {
         await tx.finishOutbox(item.id, OutboxStatus.CANCELLED, null, this.clock());
         return undefined;
       }
+      if (!(await tx.startOutboxAttempt(item.id, this.lease(m.now), m.now))) return undefined;
       proceed = true;
-      await tx.countOutboxAttempt(item.id, m.now);
       moveCall(m.call, CallState.REQUESTED, m.now);
       m.record('call.dialing', { attempt: item.attempts + 1 });
       return m;
@@ -451,7 +490,9 @@ export class CallService {
   /** Sends one outbox entry (other than a dial) and applies what its outcome means. */
   private async perform(item: OutboxItem): Promise<EffectOutcome> {
     const { effect } = item;
-    await this.store.transaction((tx) => tx.countOutboxAttempt(item.id, this.clock()));
+    const now = this.clock();
+    // Another instance took this entry over (ours looked dead): it sends, not us.
+    if (!(await this.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.lease(now), now)))) return OK;
     try {
       switch (effect.kind) {
         case 'play':
@@ -626,21 +667,36 @@ export class CallService {
   private async commit(
     work: (tx: CallStoreTransaction) => Promise<CallMutation | undefined>,
   ): Promise<Array<Promise<EffectOutcome>>> {
-    const committed = await this.store.transaction(async (tx) => {
-      const m = await work(tx);
-      if (!m) return undefined;
-      const items = await persist(tx, m);
-      return { m, items };
-    });
-    if (!committed) return [];
-    const { m, items } = committed;
-    if (m.callChanged) this.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call });
-    return items.map((item) => this.dispatch(item));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const committed = await this.store.transaction(async (tx) => {
+          const m = await work(tx);
+          if (!m) return undefined;
+          const items = await persist(tx, m, (from) => this.lease(from));
+          return { m, items };
+        });
+        if (!committed) return [];
+        const { m, items } = committed;
+        if (m.callChanged) this.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call });
+        return items.map((item) => this.dispatch(item));
+      } catch (error) {
+        // Another instance won a race (the same inbound call, the same idempotency key): run
+        // again, and this time see what it wrote.
+        if (attempt >= MAX_CONFLICT_RETRIES || !this.store.isConflict(error)) throw error;
+      }
+    }
   }
 
   private dispatch(item: OutboxItem): Promise<EffectOutcome> {
-    if (item.effect.kind !== 'create') return this.runner.enqueue(item);
-    const { immediate, firstAttempt } = this.dialer.submit(item);
+    this.inFlight.add(item.id);
+    const settled = (): void => void this.inFlight.delete(item.id);
+    if (item.effect.kind !== 'create') {
+      const outcome = this.runner.enqueue(item);
+      void outcome.finally(settled);
+      return outcome;
+    }
+    const { immediate, firstAttempt, finished } = this.dialer.submit(item);
+    void finished.finally(settled);
     // A call that must wait for its turn is answered at once as QUEUED; otherwise the caller
     // learns how the dial went (RINGING, or Bandwidth's refusal).
     if (!immediate) return Promise.resolve(OK);
@@ -648,7 +704,11 @@ export class CallService {
   }
 }
 
-async function persist(tx: CallStoreTransaction, m: CallMutation): Promise<OutboxItem[]> {
+async function persist(
+  tx: CallStoreTransaction,
+  m: CallMutation,
+  lease: (from: Date) => { by: string; until: Date },
+): Promise<OutboxItem[]> {
   if (m.callChanged) m.call.updatedAt = m.now;
   if (m.isNew) await tx.insertCall(m.call);
   else if (m.callChanged) await tx.updateCall(m.call);
@@ -659,10 +719,10 @@ async function persist(tx: CallStoreTransaction, m: CallMutation): Promise<Outbo
   for (const event of m.events) await tx.insertEvent(event);
   for (const change of m.outboxChanges) {
     if ('status' in change) await tx.finishOutbox(change.id, change.status, change.error, m.now);
-    else await tx.deferOutbox(change.id, change.notBefore, m.now);
+    else await tx.deferOutbox(change.id, change.notBefore, lease(change.notBefore), m.now);
   }
   const items: OutboxItem[] = [];
-  for (const effect of m.effects) items.push(await tx.insertOutbox(effect, m.now, m.now));
+  for (const effect of m.effects) items.push(await tx.insertOutbox(effect, m.now, lease(m.now), m.now));
   return items;
 }
 

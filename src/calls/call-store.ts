@@ -45,13 +45,30 @@ export interface CallStore {
   /** Events with `sequence > afterSequence`, oldest first. */
   listEvents(callId: string, afterSequence: number, limit: number): Promise<CallEventRecord[]>;
   listUnmatchedEvents(limit: number): Promise<UnmatchedEvent[]>;
-  /** Provider requests not sent (or not known to be sent) yet, oldest first. */
-  listPendingOutbox(limit: number): Promise<OutboxItem[]>;
+  /**
+   * Takes over pending outbox entries nobody holds: never leased, leased by this instance (before
+   * a restart), or whose lease ran out (their instance died). Oldest first; each is leased to
+   * `lease.by` until `lease.until`. Two instances never get the same entry.
+   */
+  claimOutbox(lease: OutboxLease, now: Date, limit: number): Promise<OutboxItem[]>;
   /** Calls that have not ended and have not changed since `before`, oldest change first. */
   listSilentCalls(before: Date, limit: number): Promise<CallRecord[]>;
   /** Forgets idempotency keys recorded before `before`; returns how many. */
   deleteIdempotencyKeys(before: Date): Promise<number>;
+  /**
+   * Whether a failed transaction lost a race with another writer (a unique key taken meanwhile,
+   * a serialization failure) and may simply be run again.
+   */
+  isConflict(error: unknown): boolean;
+  /** Whether the database answers, for readiness checks. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Who may send an outbox entry, and until when. */
+export interface OutboxLease {
+  by: string;
+  until: Date;
 }
 
 /** What an idempotency key was first used for, so a retry gets the same answer. */
@@ -77,10 +94,14 @@ export interface CallStoreTransaction {
   countRedelivery(callId: string, dedupeKey: string): Promise<boolean>;
   recordUnmatchedEvent(event: UnmatchedEvent): Promise<void>;
 
-  insertOutbox(effect: Effect, notBefore: Date, now: Date): Promise<OutboxItem>;
-  /** Records that sending starts; done before every send, so a crash mid-send is visible on restart. */
-  countOutboxAttempt(id: number, now: Date): Promise<void>;
-  deferOutbox(id: number, notBefore: Date, now: Date): Promise<void>;
+  insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem>;
+  /**
+   * Records that sending starts, renewing the lease — but only if the entry is still pending and
+   * no other instance holds it. Done before every send, so a crash mid-send shows on restart and
+   * two instances never both send one entry. False: leave it alone.
+   */
+  startOutboxAttempt(id: number, lease: OutboxLease, now: Date): Promise<boolean>;
+  deferOutbox(id: number, notBefore: Date, lease: OutboxLease, now: Date): Promise<void>;
   finishOutbox(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null, now: Date): Promise<void>;
   /** Pending requests of one kind for a call (a queued call's create, when it is hung up before dialling). */
   findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]>;

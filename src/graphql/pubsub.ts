@@ -12,6 +12,8 @@ export type ChangeListener = (change: CallChange) => void;
 export interface CallChangeBus extends ChangeNotifier {
   /** Listens to one call's changes, or every call's when `callId` is null. Returns the unsubscribe. */
   subscribe(callId: string | null, listener: ChangeListener): () => void;
+  /** Whether notifications flow (for readiness checks). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,10 @@ export class InProcessCallChangeBus implements CallChangeBus {
       set.delete(listener);
       if (callId !== null && set.size === 0) this.byCall.delete(callId);
     };
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,5 @@ export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
   // Bandwidth posts JSON and GraphQL clients post JSON: anything else is refused with 415.
   app.removeContentTypeParser('text/plain');
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: closeSocketsGoingAway });
-  app.get('/healthz', async () => ({ status: 'ok' }));
   return app;
 }

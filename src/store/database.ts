@@ -76,6 +76,8 @@ export interface OutboxTable {
   created_at: string;
   updated_at: string;
   last_error: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
 }
 
 export interface IdempotencyKeysTable {

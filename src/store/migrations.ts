@@ -1,10 +1,19 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
 
 /**
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped: add the
- * next instead.
+ * next instead. One set serves both dialects; the few column definitions that differ go through
+ * the helpers below.
  */
-const migrations: Record<string, Migration> = {
+function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
+  /** A generated row id: SQLite's autoincrement, PostgreSQL's identity column. */
+  const rowId = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement();
+  const rowIdType = dialect === 'postgres' ? 'bigint' : 'integer';
+
+  return {
   '0001_calls_playbacks_events': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -60,7 +69,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('unmatched_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', rowIdType, rowId)
         .addColumn('received_at', 'text', (c) => c.notNull())
         .addColumn('provider_call_id', 'text', (c) => c.notNull())
         .addColumn('event_type', 'text', (c) => c.notNull())
@@ -73,7 +82,7 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
         .createTable('outbox')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', rowIdType, rowId)
         .addColumn('call_id', 'text', (c) => c.notNull().references('calls.id').onDelete('cascade'))
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('effect', 'text', (c) => c.notNull())
@@ -101,12 +110,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('calls_silent').on('calls').columns(['updated_at']).execute();
     },
   },
-};
-
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+  '0003_outbox_leases': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Which instance sends an outbox entry, and until when; another instance takes over an
+      // entry whose lease ran out (its instance died).
+      await db.schema.alterTable('outbox').addColumn('locked_by', 'text').execute();
+      await db.schema.alterTable('outbox').addColumn('locked_until', 'text').execute();
+    },
+  },
+  };
+}
 
 /** Brings the schema up to date; fails loudly (and changes nothing more) if a migration fails. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectName = 'sqlite'): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
   CallDirection,
   CallEventRecord,
@@ -14,6 +14,7 @@ import type {
   CallStoreTransaction,
   IdempotencyRecord,
   ListCallsQuery,
+  OutboxLease,
   NewCallEvent,
   UnmatchedEvent,
 } from '../calls/call-store.js';
@@ -25,7 +26,10 @@ import type { CallEventsTable, CallsTable, Database, OutboxTable, PlaybacksTable
  * it reads (SQLite serialises whole transactions; PostgreSQL needs `FOR UPDATE`).
  */
 export interface SqlDialectTraits {
+  /** Whether transactions must lock the rows they read (PostgreSQL) or are serialised whole (SQLite). */
   lockRows: boolean;
+  /** Whether an error is a lost race (unique violation, serialization failure) worth a retry. */
+  isConflict(error: unknown): boolean;
 }
 
 /** The call store over any Kysely dialect whose tables match {@link Database}. */
@@ -93,15 +97,32 @@ export class SqlCallStore implements CallStore {
     }));
   }
 
-  async listPendingOutbox(limit: number): Promise<OutboxItem[]> {
-    const rows = await this.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('status', '=', OutboxStatus.PENDING)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toOutboxItem);
+  async claimOutbox(lease: OutboxLease, now: Date, limit: number): Promise<OutboxItem[]> {
+    return this.db.transaction().execute(async (trx) => {
+      let free = trx
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', OutboxStatus.PENDING)
+        .where((eb) =>
+          eb.or([
+            eb('locked_until', 'is', null),
+            eb('locked_by', '=', lease.by),
+            eb('locked_until', '<', now.toISOString()),
+          ]),
+        )
+        .orderBy('id')
+        .limit(limit);
+      if (this.traits.lockRows) free = free.forUpdate().skipLocked();
+      const ids = (await free.execute()).map((row) => row.id);
+      if (ids.length === 0) return [];
+      const rows = await trx
+        .updateTable('outbox')
+        .set({ locked_by: lease.by, locked_until: lease.until.toISOString(), updated_at: now.toISOString() })
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute();
+      return rows.map(toOutboxItem).sort((a, b) => a.id - b.id);
+    });
   }
 
   async listSilentCalls(before: Date, limit: number): Promise<CallRecord[]> {
@@ -122,6 +143,19 @@ export class SqlCallStore implements CallStore {
       .where('created_at', '<', before.toISOString())
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  isConflict(error: unknown): boolean {
+    return this.traits.isConflict(error);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   close(): Promise<void> {
@@ -218,7 +252,7 @@ class SqlTransaction implements CallStoreTransaction {
       .execute();
   }
 
-  async insertOutbox(effect: Effect, notBefore: Date, now: Date): Promise<OutboxItem> {
+  async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
     const row = await this.trx
       .insertInto('outbox')
       .values({
@@ -231,24 +265,41 @@ class SqlTransaction implements CallStoreTransaction {
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
         last_error: null,
+        locked_by: lease.by,
+        locked_until: lease.until.toISOString(),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toOutboxItem(row);
   }
 
-  async countOutboxAttempt(id: number, now: Date): Promise<void> {
-    await this.trx
+  async startOutboxAttempt(id: number, lease: OutboxLease, now: Date): Promise<boolean> {
+    const result = await this.trx
       .updateTable('outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now.toISOString() }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        locked_by: lease.by,
+        locked_until: lease.until.toISOString(),
+        updated_at: now.toISOString(),
+      }))
       .where('id', '=', id)
-      .execute();
+      .where('status', '=', OutboxStatus.PENDING)
+      .where((eb) =>
+        eb.or([eb('locked_until', 'is', null), eb('locked_by', '=', lease.by), eb('locked_until', '<', now.toISOString())]),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
-  async deferOutbox(id: number, notBefore: Date, now: Date): Promise<void> {
+  async deferOutbox(id: number, notBefore: Date, lease: OutboxLease, now: Date): Promise<void> {
     await this.trx
       .updateTable('outbox')
-      .set({ not_before: notBefore.toISOString(), updated_at: now.toISOString() })
+      .set({
+        not_before: notBefore.toISOString(),
+        locked_by: lease.by,
+        locked_until: lease.until.toISOString(),
+        updated_at: now.toISOString(),
+      })
       .where('id', '=', id)
       .execute();
   }

@@ -27,5 +27,11 @@ export async function openSqliteStore(filename: string): Promise<CallStore> {
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: false });
+  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict });
+}
+
+/** SQLite runs one transaction at a time, so only a unique key taken meanwhile can be a lost race. */
+function isSqliteConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_BUSY';
 }

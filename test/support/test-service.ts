@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { GET_CALL, type CallView } from './documents.js';
 
 /**
  * The one way tests start the service: real HTTP, a real SQLite file in a fresh directory, and
@@ -163,6 +164,28 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * Reads the call through GraphQL (`GET_CALL`, events included) until `predicate` holds, and
+ * resolves with the call as it then was; fails naming `what` after `timeoutMs`. The one way tests
+ * wait for a call to reach a state, so each says only what it waits for.
+ */
+export async function waitForCall(
+  service: Pick<TestService, 'gql'>,
+  id: string,
+  what: string,
+  predicate: (call: CallView) => boolean,
+  timeoutMs = 10_000,
+): Promise<CallView> {
+  return waitFor(
+    what,
+    async () => {
+      const { data } = await service.gql<{ call: CallView }>(GET_CALL, { id });
+      return predicate(data!.call) ? data!.call : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**

@@ -1,0 +1,70 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { CallStore } from '../calls/call-store.js';
+import type { Database } from './database.js';
+import { migrateToLatest } from './migrations.js';
+import { SqlCallStore } from './sql-call-store.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  url: string;
+  /** Schema holding the tables; created if missing. Lets several deployments (or tests) share a database. */
+  schema?: string;
+  /** Connections per instance; each transaction holds one while it runs. */
+  poolSize?: number;
+}
+
+/** Error codes of a transaction that lost a race with another writer and may be run again. */
+const CONFLICT_CODES = new Set([
+  '23505', // unique_violation: another instance inserted the same call or idempotency key first
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+/**
+ * Opens the PostgreSQL store for running several instances on one database, and migrates it.
+ * The queries are the SQLite store's; the difference is that a transaction locks the call row it
+ * reads (`SELECT … FOR UPDATE`), so concurrent webhooks for one call on different instances apply
+ * one after the other, and outbox entries are claimed with `FOR UPDATE SKIP LOCKED`.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<CallStore> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('DATABASE_SCHEMA must be a lower-case SQL identifier');
+  await createSchema(options.url, schema);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    // A database that stops answering must fail requests, not hang them.
+    connectionTimeoutMillis: 5000,
+    statement_timeout: 15_000,
+  });
+  // An idle connection dropped by the server is replaced on next use; it must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new SqlCallStore(db, { lockRows: true, isConflict: isPostgresConflict });
+}
+
+async function createSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    // Two instances starting together may both try; the loser finds it there.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+function isPostgresConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONFLICT_CODES.has(code);
+}
