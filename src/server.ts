@@ -12,7 +12,7 @@ import { InProcessCallChangeBus, type CallChangeBus } from './graphql/pubsub.js'
 import { connectRedisCallChangeBus, redactRedisUrl } from './graphql/redis-call-change-bus.js';
 import { registerHealthRoutes } from './http/health.route.js';
 import { buildCallSchema } from './graphql/schema.js';
-import { createHttpApp } from './http/app.js';
+import { closeGracefully, createHttpApp } from './http/app.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
 import { openStore } from './store/open-store.js';
@@ -105,7 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     await app.listen({ host: config.host, port: config.port });
     // Closing HTTP first stops new work, lets in-flight webhooks finish and closes WebSockets (1001).
-    closers.push(() => app.close());
+    closers.push(() => closeGracefully(app, config.shutdownTimeoutMs));
     const reconciler = new CallReconciler({
       service,
       store,

@@ -41,3 +41,20 @@ export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: closeSocketsGoingAway });
   return app;
 }
+
+/**
+ * Stops the server the way a load balancer expects: no new requests (503 while closing), requests
+ * in flight finish, and keep-alive connections close as soon as they fall idle — a webhook that was
+ * in flight when the shutdown began leaves its connection open afterwards, and Node's `close()`
+ * would otherwise wait for the client to drop it. After `timeoutMs` every connection is cut.
+ */
+export async function closeGracefully(app: FastifyInstance, timeoutMs: number): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => app.server.closeAllConnections(), timeoutMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
+}

@@ -122,9 +122,14 @@ function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
 }
 
 /** Brings the schema up to date; fails loudly (and changes nothing more) if a migration fails. */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectName = 'sqlite'): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: SqlDialectName = 'sqlite',
+  /** PostgreSQL schema holding the tables; the migrator's own bookkeeping goes there too. */
+  schema?: string,
+): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

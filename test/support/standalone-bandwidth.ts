@@ -1,5 +1,6 @@
 import { startSimulator, type BandwidthSimulator } from '../../src/bandwidth/simulator/simulator.js';
-import { freePort, onDispose, simulatorControl, tempDir, type Env } from './test-service.js';
+import { storageEnv } from './backend.js';
+import { freePort, onDispose, simulatorControl, type Env } from './test-service.js';
 
 export const API_TOKEN = 'standalone-client-token-0001';
 export const WEBHOOK_USERNAME = 'bandwidth';
@@ -22,7 +23,7 @@ export async function standaloneBandwidth(extraEnv: Env = {}): Promise<Standalon
   onDispose(() => simulator.close());
   const env: Env = {
     PORT: String(await freePort()),
-    DATABASE_URL: `sqlite:${tempDir()}/calls.sqlite`,
+    ...storageEnv(),
     BANDWIDTH_API_URL: simulator.url,
     BANDWIDTH_USER_ID: credentials.userId,
     BANDWIDTH_API_TOKEN: credentials.apiToken,

@@ -6,6 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
+import { storageEnv } from './backend.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { GET_CALL, type CallView } from './documents.js';
@@ -71,7 +72,7 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
     PORT: '0',
     SIMULATOR_PORT: '0',
     LOG_LEVEL: 'silent',
-    DATABASE_URL: `sqlite:${join(tempDir(), 'calls.sqlite')}`,
+    ...storageEnv(),
     ...FAST_SIMULATOR,
     ...env,
   };

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { tempDir, type Env } from './test-service.js';
+
+/**
+ * Which backend the suite runs against: the embedded default (SQLite, in-process bus), or the
+ * scale-out one (PostgreSQL and Redis, the machine's real servers). jest's `postgres` project sets
+ * TEST_BACKEND; every test that starts the service gets its storage from here.
+ */
+export const BACKEND: 'sqlite' | 'postgres' = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Environment for a fresh, private store: a SQLite file in a new directory, or a new PostgreSQL
+ * schema and Redis channel prefix (dropped afterwards), so tests never see each other's calls.
+ * Services started with the same environment share the store, as instances of one deployment do.
+ */
+export function storageEnv(): Env {
+  if (BACKEND === 'sqlite') return { DATABASE_URL: `sqlite:${join(tempDir(), 'calls.sqlite')}` };
+  // Dropped all together when the run ends (test-schemas-teardown.ts), not here: dropping a schema
+  // while another worker's migrator introspects the catalogue makes that migrator fail.
+  const schema = `${TEST_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
+  return { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: schema };
+}
+
+/** Every schema a test run creates starts with this, so the run can drop them all at its end. */
+export const TEST_SCHEMA_PREFIX = 'test_run_';
+
+/** Drops the schemas earlier tests created (the tables of every call they placed). */
+export async function dropTestSchemas(): Promise<number> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [
+      `${TEST_SCHEMA_PREFIX}%`,
+    ]);
+    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+    return rows.length;
+  } finally {
+    await client.end();
+  }
+}
