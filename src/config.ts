@@ -154,7 +154,8 @@ function webhookCredentials(env: Env, mode: 'real' | 'simulator'): { username: s
   return { username: 'bandwidth', password: randomBytes(18).toString('base64url') };
 }
 
-function databaseConfig(env: Env): Config['database'] {
+/** Just the database settings (`npm run migrate` needs nothing else). */
+export function databaseConfig(env: Env = process.env): Config['database'] {
   const value = env.DATABASE_URL?.trim();
   if (!value) return { kind: 'sqlite', filename: resolve('data', 'calls.sqlite') };
   if (/^postgres(ql)?:\/\//i.test(value)) {
