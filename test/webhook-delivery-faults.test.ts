@@ -46,11 +46,11 @@ describe('webhook deliveries that go wrong', () => {
   it('keep a hangup that overtakes the last playback done, and the file counts as played', async () => {
     const service = await startTestService();
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
-      input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('last', 150) }] },
+      input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('last', 1500) }] },
     });
     const call = await waitForCall(service, data!.createCall.id, 'the file to start', (c) => c.playbacks[0]!.startedAt !== null);
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the file ends (its done is held)
+    await new Promise((resolve) => setTimeout(resolve, 1800)); // the file ends (its done is held)
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
     const held = await service.sim<Array<{ eventType: string; body: { status?: string } }>>('GET', `/control/calls/${call.bandwidthCallId}/held`);
     const kinds = held.map((h) => (h.body.status ? `${h.eventType}:${h.body.status}` : h.eventType));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CallDirection, CallState, EventSource, isTerminal, type CallRecord, type PlaybackRecord } from './call.js';
+import { CallDirection, CallState, EventSource, isTerminal, PlaybackStatus, type CallRecord, type PlaybackRecord } from './call.js';
 import { CallDialer, type DialResult } from './call-dialer.js';
 import { CallError, CallErrorCode } from './call-errors.js';
 import { createCallInput, playAudioInput, validate, type CreateCallInput, type PlayAudioInput } from './call-input.js';
@@ -490,6 +490,9 @@ export class CallService {
   /** Sends one outbox entry (other than a dial) and applies what its outcome means. */
   private async perform(item: OutboxItem): Promise<EffectOutcome> {
     const { effect } = item;
+    // An earlier attempt (ours before a restart, or an instance that died mid-send) may have reached
+    // the provider: a play it already reported started, or that the queue has moved past, is not sent again.
+    if (effect.kind === 'play' && item.attempts > 0 && (await this.playSettled(item, effect.playbackId))) return OK;
     const now = this.clock();
     // Another instance took this entry over (ours looked dead): it sends, not us.
     if (!(await this.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.lease(now), now)))) return OK;
@@ -528,6 +531,27 @@ export class CallService {
       }
     });
     return OK;
+  }
+
+  /**
+   * Whether a play request that an earlier attempt may have sent needs sending no more: the provider
+   * reported the file started (so that attempt took effect), or the playback is no longer playing
+   * (it ended, was stopped or cancelled). Then the entry is finished here: sending it again would
+   * restart a file that has already played, over the one playing now.
+   */
+  private async playSettled(item: OutboxItem, playbackId: string): Promise<boolean> {
+    let settled = false;
+    await this.commit(async (tx) => {
+      const call = await tx.lockCall(item.callId);
+      if (!call) return undefined;
+      const m = new CallMutation(call, await tx.listPlaybacks(call.id), this.clock());
+      const playback = m.playback(playbackId);
+      if (playback?.status === PlaybackStatus.PLAYING && !playback.startedAt) return undefined;
+      settled = true;
+      m.finishRequest(item.id, playback?.startedAt ? OutboxStatus.DONE : OutboxStatus.CANCELLED);
+      return m;
+    });
+    return settled;
   }
 
   private async afterFailure(item: OutboxItem, error: unknown): Promise<EffectOutcome> {
