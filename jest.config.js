@@ -19,7 +19,7 @@ const backendIndependent = ['bandwidth-', 'config\\.test', 'schema-file\\.test',
 
 export default {
   testTimeout: 30000,
-  globalSetup: '<rootDir>/dist/test/support/test-schemas-teardown.js',
+  globalSetup: '<rootDir>/dist/test/support/test-schemas-setup.js',
   globalTeardown: '<rootDir>/dist/test/support/test-schemas-teardown.js',
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/dist/test/support/totals-reporter.js'],

@@ -26,16 +26,19 @@ export function storageEnv(): Env {
   return { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: schema };
 }
 
-/** Every schema a test run creates starts with this, so the run can drop them all at its end. */
-export const TEST_SCHEMA_PREFIX = 'test_run_';
+/**
+ * Every schema a test run creates starts with this, so the run can drop its own at its end and
+ * leave a run going on beside it alone. jest's global setup picks it per run.
+ */
+export const TEST_SCHEMA_PREFIX = process.env.TEST_SCHEMA_PREFIX ?? 'test_run_';
 
-/** Drops the schemas earlier tests created (the tables of every call they placed). */
+/** Drops the schemas this run's tests created (the tables of every call they placed). */
 export async function dropTestSchemas(): Promise<number> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
     const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [
-      `${TEST_SCHEMA_PREFIX}%`,
+      `${TEST_SCHEMA_PREFIX.replaceAll('_', '\\_')}%`,
     ]);
     for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
     return rows.length;

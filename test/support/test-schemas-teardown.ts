@@ -1,9 +1,6 @@
 import { dropTestSchemas } from './backend.js';
 
-/**
- * jest's global setup and teardown: the PostgreSQL schemas of the tests go away when the run
- * ends (and any left by an interrupted run, when the next one starts).
- */
+/** jest's global teardown: the PostgreSQL schemas this run's tests created go away. */
 export default async function dropSchemasOfTests(): Promise<void> {
   await dropTestSchemas();
 }
