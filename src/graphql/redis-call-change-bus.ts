@@ -1,15 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CallRecord } from '../calls/call.js';
+import type { DomainLogger } from '../calls/call-service.js';
 import type { CallChange } from '../calls/change-notifier.js';
 import { InProcessCallChangeBus, type CallChangeBus, type ChangeListener } from './pubsub.js';
 
 /** The subset of a pino logger the bus writes to; any pino `Logger` fits. */
-export interface RedisCallChangeBusLogger {
-  debug(fields: object, message?: string): void;
-  info(fields: object, message?: string): void;
-  warn(fields: object, message?: string): void;
-  error(fields: object, message?: string): void;
-}
+export type RedisCallChangeBusLogger = DomainLogger;
 
 export interface RedisCallChangeBusOptions {
   /** `redis://[user:password@]host:port[/db]`. Its password is never logged nor put in an error. */
