@@ -1,0 +1,435 @@
+// `npm run bench`: starts the service (dist/src/main.js) and the bare baseline (bench/baseline.mjs)
+// as their own processes, drives them from this process, prints a table and writes
+// bench/results/latest.{md,json}. Env: BENCH_DIST (compiled output, default ./dist), BENCH_QUICK=1 (shorter runs).
+import { spawn, execSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import WebSocket from 'ws';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
+const QUICK = process.env.BENCH_QUICK === '1';
+const DURATION = QUICK ? 2 : 5; // seconds per autocannon run
+const CONNECTIONS = [10, 50, 100];
+const FANOUT_N = QUICK ? [1, 100] : [1, 100, 1000, 5000];
+const WEBHOOK_USER = 'bandwidth';
+const WEBHOOK_PASS = 'bench-secret';
+const AUTH = 'Basic ' + Buffer.from(`${WEBHOOK_USER}:${WEBHOOK_PASS}`).toString('base64');
+const children = new Set();
+const tmpDirs = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error('[bench]', ...a);
+
+function cleanup() {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
+// Hard stop: never run away.
+setTimeout(() => { log('global time limit reached, stopping'); cleanup(); process.exit(2); }, 9 * 60_000).unref();
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const probe = createServer();
+    probe.once('error', rej);
+    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => res(port)); });
+  });
+}
+
+async function waitHealthy(url, child, what) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready`);
+    await sleep(100);
+  }
+}
+
+function track(child, name) {
+  children.add(child);
+  let out = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (out += c));
+  child.on('exit', () => children.delete(child));
+  return { child, output: () => out, name };
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+}
+
+async function startService() {
+  const dir = mkdtempSync(join(tmpdir(), 'calls-bench-'));
+  tmpDirs.push(dir);
+  const port = await freePort();
+  const simPort = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SIMULATOR_PORT: String(simPort),
+    DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}`,
+    LOG_LEVEL: 'silent',
+    MUTATION_RATE_LIMIT: '0',
+    OUTBOUND_CALLS_PER_SECOND: '1000',
+    SIMULATOR_ANSWER_DELAY_MS: '600000', // the far end never answers by itself; we send `answer` ourselves
+    SIMULATOR_PLAYBACK_MS: '0',
+    WEBHOOK_USERNAME: WEBHOOK_USER,
+    WEBHOOK_PASSWORD: WEBHOOK_PASS,
+    NODE_ENV: 'development',
+  };
+  // cwd = temp dir, so a developer's .env is not picked up.
+  const child = spawn(process.execPath, [join(DIST, 'src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const t = track(child, 'service');
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child, 'service').catch((e) => { throw new Error(`${e.message}: ${t.output().slice(-2000)}`); });
+  return { url, simUrl: `http://127.0.0.1:${simPort}`, child, pid: child.pid };
+}
+
+async function startBaseline() {
+  const child = spawn(process.execPath, [join(HERE, 'baseline.mjs')], {
+    env: { PATH: process.env.PATH, PORT: '0', WEBHOOK_USERNAME: WEBHOOK_USER, WEBHOOK_PASSWORD: WEBHOOK_PASS },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child, 'baseline');
+  const port = await new Promise((res, rej) => {
+    let buf = '';
+    child.stdout.on('data', (c) => { buf += c; const m = /READY (\d+)/.exec(buf); if (m) res(Number(m[1])); });
+    child.once('exit', (code) => rej(new Error(`baseline exited ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child, 'baseline');
+  return { url, child, pid: child.pid };
+}
+
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
+function pct(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+
+async function gql(url, query, variables) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const CREATE_CALL = `mutation($input: CreateCallInput!) { createCall(input: $input) { id state bandwidthCallId } }`;
+const callInput = (i, audio = []) => ({
+  from: '+19195550100',
+  to: `+1919555${String(1000 + (i % 9000)).padStart(4, '0')}`,
+  callTimeoutSeconds: 300,
+  audio: audio.map((fileUrl) => ({ fileUrl })),
+});
+
+/** Runs `fn` `total` times with `concurrency` in flight; returns per-op latencies (ms) and wall time. */
+async function pool(total, concurrency, fn) {
+  const latencies = [];
+  let next = 0;
+  let errors = 0;
+  const results = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        try { results[i] = await fn(i); latencies.push(performance.now() - t0); } catch (e) { errors++; results[i] = e; }
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - start, errors, results };
+}
+
+// ---------- scenarios ----------
+
+async function createCalls(svc, count, concurrency) {
+  const run = await pool(count, concurrency, async (i) => (await gql(svc.url, CREATE_CALL, { input: callInput(i) })).createCall);
+  const calls = run.results.filter((c) => c && c.id);
+  const states = {};
+  for (const c of calls) states[c.state] = (states[c.state] ?? 0) + 1;
+  return { run, calls, states };
+}
+
+async function webhookLoad(url, bodies, connections) {
+  let i = 0;
+  const result = await autocannon({
+    url: `${url}/webhooks/bandwidth`,
+    method: 'POST',
+    connections,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json', authorization: AUTH },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  return {
+    connections,
+    eventsPerSec: round(result.requests.average, 0),
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function dtmfBodies(bwCallIds) {
+  return bwCallIds.map((callId, k) =>
+    JSON.stringify({ eventType: 'dtmf', callId, dtmfDigit: String(k % 10), time: new Date().toISOString(), callState: 'active' }),
+  );
+}
+
+/** Opens `n` subscribers; `kind` 'gql' (graphql-transport-ws callEvents) or 'bare' (baseline protocol). */
+async function openSubscribers(wsUrl, kind, callId, n, onEvent) {
+  const sockets = [];
+  const open = (idx) =>
+    new Promise((res, rej) => {
+      const socket = kind === 'gql' ? new WebSocket(wsUrl, 'graphql-transport-ws') : new WebSocket(wsUrl);
+      const timer = setTimeout(() => rej(new Error(`subscriber ${idx} timed out`)), 30_000);
+      socket.on('error', (e) => { clearTimeout(timer); rej(e); });
+      socket.on('open', () => {
+        if (kind === 'gql') socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+        else socket.send(JSON.stringify({ subscribe: callId }));
+      });
+      socket.on('message', (data) => {
+        const text = data.toString();
+        if (kind === 'gql' && text.includes('"connection_ack"')) {
+          socket.send(JSON.stringify({
+            id: '1', type: 'subscribe',
+            payload: { query: 'subscription($callId: ID!) { callEvents(callId: $callId) { sequence type payload } }', variables: { callId } },
+          }));
+          // graphql-ws gives no "subscribed" ack; the replay of the log's first event tells us it is live.
+          return;
+        }
+        if (kind === 'bare' && text.includes('"subscribed"')) { clearTimeout(timer); res(socket); return; }
+        if (kind === 'gql' && text.includes('"next"') && !socket._live) { socket._live = true; clearTimeout(timer); res(socket); }
+        if (text.includes('"error"') && kind === 'gql' && text.includes('"type":"error"')) { clearTimeout(timer); rej(new Error(text)); }
+        const m = /benchSeq\\?":(\d+)/.exec(text);
+        if (m && onEvent) onEvent(Number(m[1]));
+      });
+    });
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) => open(i + j)));
+    sockets.push(...batch);
+  }
+  return sockets;
+}
+
+async function closeSockets(sockets) {
+  await Promise.all(sockets.map((s) => new Promise((r) => { if (s.readyState === WebSocket.CLOSED) return r(); s.once('close', r); s.close(); setTimeout(() => { s.terminate(); r(); }, 2000).unref(); })));
+}
+
+async function postWebhook(url, body) {
+  const res = await fetch(`${url}/webhooks/bandwidth`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTH }, body });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`webhook ${res.status}`);
+}
+
+async function fanOut(target, kind, wsUrl, callId, bwCallId, n) {
+  const K = Math.max(20, Math.min(500, Math.round(50_000 / n)));
+  const sentAt = new Array(K);
+  const latencies = [];
+  let received = 0;
+  let lastAt = 0;
+  let allDone;
+  const done = new Promise((r) => (allDone = r));
+  const sockets = await openSubscribers(wsUrl, kind, kind === 'gql' ? callId : bwCallId, n, (seq) => {
+    const now = performance.now();
+    if (sentAt[seq] === undefined) return; // replayed from an earlier round
+    latencies.push(now - sentAt[seq]);
+    received++;
+    lastAt = now;
+    if (received === n * K) allDone();
+  });
+  await sleep(300);
+  const start = performance.now();
+  const sendRun = await pool(K, 4, async (seq) => {
+    sentAt[seq] = performance.now();
+    await postWebhook(target, JSON.stringify({ eventType: 'dtmf', callId: bwCallId, dtmfDigit: '1', benchSeq: seq, benchRound: `${kind}-${n}` }));
+  });
+  await Promise.race([done, sleep(40_000)]); // what has not arrived by then counts as lost
+  await closeSockets(sockets);
+  latencies.sort((a, b) => a - b);
+  const span = (lastAt - start) / 1000;
+  return {
+    subscribers: n, webhooks: K, expected: n * K, received, sendErrors: sendRun.errors,
+    messagesPerSec: round(received / span, 0), p50: round(pct(latencies, 50), 2), p99: round(pct(latencies, 99), 2),
+  };
+}
+
+async function timeToAudio(svc, count) {
+  const created = await pool(count, 10, async (i) => (await gql(svc.url, CREATE_CALL, { input: callInput(i, ['https://example.com/a.mp3']) })).createCall);
+  const calls = created.results.filter((c) => c && c.bandwidthCallId);
+  const sent = new Map();
+  for (const c of calls) {
+    const t0 = Date.now();
+    await postWebhook(svc.url, JSON.stringify({ eventType: 'answer', callId: c.bandwidthCallId, tag: c.id, from: '+19195550100', to: '+19195551000', callState: 'active', time: new Date().toISOString() }));
+    sent.set(c.bandwidthCallId, t0);
+    await sleep(5);
+  }
+  await sleep(1000);
+  const requests = await (await fetch(`${svc.simUrl}/control/requests?path=/audio`)).json();
+  const first = new Map();
+  for (const r of requests) if (r.callId && r.path?.endsWith('/audio') && !first.has(r.callId)) first.set(r.callId, Date.parse(r.at));
+  const lat = [];
+  for (const [id, t0] of sent) if (first.has(id)) lat.push(first.get(id) - t0);
+  lat.sort((a, b) => a - b);
+  return { calls: calls.length, measured: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), resolutionMs: 1 };
+}
+
+// ---------- main ----------
+
+async function main() {
+  const started = Date.now();
+  const machine = {
+    nproc: Number(execSync('nproc').toString().trim()),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    totalMemoryMiB: Math.round(totalmem() / 1024 / 1024),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+  };
+  log('machine', machine);
+  const results = { machine, quick: QUICK, scenarios: {} };
+
+  const svc = await startService();
+  const base = await startBaseline();
+  log('service', svc.url, 'pid', svc.pid, '| baseline', base.url, 'pid', base.pid);
+  try {
+    // Memory: idle subscriptions (fresh processes, before anything else has run).
+    await sleep(1000);
+    const anchor = (await gql(svc.url, CREATE_CALL, { input: callInput(0) })).createCall;
+    await sleep(500);
+    const svcRss0 = rssKiB(svc.pid);
+    const baseRss0 = rssKiB(base.pid);
+    const idleSvc = await openSubscribers(svc.url.replace('http', 'ws') + '/graphql', 'gql', anchor.id, 1000);
+    const idleBase = await openSubscribers(base.url.replace('http', 'ws'), 'bare', 'idle-call', 1000);
+    await sleep(1500);
+    const memSubs = {
+      ours: round((rssKiB(svc.pid) - svcRss0) / 1000, 1),
+      baseline: round((rssKiB(base.pid) - baseRss0) / 1000, 1),
+    };
+    await closeSockets([...idleSvc, ...idleBase]);
+    log('memory per idle subscription (KiB)', memSubs);
+    results.scenarios.memoryPerSubscription = memSubs;
+
+    // createCall throughput + memory per ringing call (1,000 calls).
+    await sleep(1000);
+    const rssCalls0 = rssKiB(svc.pid);
+    const cc = await createCalls(svc, 1000, 20);
+    await sleep(1000);
+    const memCall = round((rssKiB(svc.pid) - rssCalls0) / 1000, 1);
+    results.scenarios.createCall = {
+      calls: 1000, concurrency: 20, ok: cc.calls.length, errors: cc.run.errors, states: cc.states,
+      perSec: round(1000 / (cc.run.wallMs / 1000), 0), p50: round(pct(cc.run.latencies, 50), 1), p99: round(pct(cc.run.latencies, 99), 1),
+    };
+    results.scenarios.memoryPerCall = { ours: memCall };
+    log('createCall', results.scenarios.createCall, 'memory per ringing call KiB', memCall);
+
+    // Webhook ingestion: dtmf over 100 ringing calls.
+    const bw = cc.calls.filter((c) => c.bandwidthCallId).slice(0, 100).map((c) => c.bandwidthCallId);
+    const bodies = dtmfBodies(bw);
+    const ingestion = [];
+    for (const connections of CONNECTIONS) {
+      const ours = await webhookLoad(svc.url, bodies, connections);
+      const baseline = await webhookLoad(base.url, bodies, connections);
+      ingestion.push({ connections, ours, baseline });
+      log('webhook ingestion', connections, 'ours', ours, 'baseline', baseline);
+    }
+    results.scenarios.webhookIngestion = ingestion;
+
+    // Fan-out: N subscribers of one call.
+    const fan = [];
+    for (const n of FANOUT_N) {
+      if (n >= 5000 && Date.now() - started > 150_000) { log('skipping fan-out', n, '(time budget)'); continue; }
+      const target = (await gql(svc.url, CREATE_CALL, { input: callInput(n) })).createCall;
+      let ours, baseline;
+      try { ours = await fanOut(svc.url, 'gql', svc.url.replace('http', 'ws') + '/graphql', target.id, target.bandwidthCallId, n); }
+      catch (e) { ours = { subscribers: n, error: String(e.message ?? e) }; }
+      try { baseline = await fanOut(base.url, 'bare', base.url.replace('http', 'ws'), null, `fan-${n}`, n); }
+      catch (e) { baseline = { subscribers: n, error: String(e.message ?? e) }; }
+      fan.push({ subscribers: n, ours, baseline });
+      log('fan-out', n, 'ours', ours, 'baseline', baseline);
+    }
+    results.scenarios.fanOut = fan;
+
+    // Time to audio.
+    results.scenarios.timeToAudio = await timeToAudio(svc, QUICK ? 50 : 200);
+    log('time to audio', results.scenarios.timeToAudio);
+  } finally {
+    await stopChild(svc.child);
+    await stopChild(base.child);
+  }
+  results.durationSec = round((Date.now() - started) / 1000, 0);
+  report(results);
+}
+
+function report(results) {
+  const s = results.scenarios;
+  const rows = [];
+  const row = (scenario, ours, baseline, ratio, target, met) => rows.push({ scenario, ours, baseline, ratio, target, met });
+  const fmtRatio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? round(a / b, 2) : null);
+  for (const w of s.webhookIngestion ?? []) {
+    const r = fmtRatio(w.ours.eventsPerSec, w.baseline.eventsPerSec);
+    row(`webhook ingestion, ${w.connections} conns: events/s`, w.ours.eventsPerSec, w.baseline.eventsPerSec, r, '≥ 5000 and ≥ 0.5× baseline', w.ours.eventsPerSec >= 5000 && r >= 0.5);
+    row(`webhook ingestion, ${w.connections} conns: p50 / p99 ms (errors)`, `${w.ours.p50} / ${w.ours.p99} (${w.ours.errors})`, `${w.baseline.p50} / ${w.baseline.p99} (${w.baseline.errors})`, fmtRatio(w.ours.p99, w.baseline.p99), 'p99 < 25', w.ours.p99 < 25 && w.ours.errors === 0);
+  }
+  for (const f of s.fanOut ?? []) {
+    const o = f.ours, b = f.baseline;
+    if (o.error) { row(`fan-out, ${f.subscribers} subscribers`, `error: ${o.error}`, b.messagesPerSec, null, '', false); continue; }
+    const big = f.subscribers >= 1000;
+    row(`fan-out, ${f.subscribers} subs: delivered msgs/s (${o.received}/${o.expected})`, o.messagesPerSec, b.messagesPerSec ?? b.error, fmtRatio(o.messagesPerSec, b.messagesPerSec), big ? '≥ 100000' : '—', big ? o.messagesPerSec >= 100_000 && o.received === o.expected : null);
+    row(`fan-out, ${f.subscribers} subs: delivery p50 / p99 ms`, `${o.p50} / ${o.p99}`, `${b.p50} / ${b.p99}`, fmtRatio(o.p99, b.p99), big ? 'p99 < 50' : '—', big ? o.p99 < 50 : null);
+  }
+  if (s.timeToAudio) row(`time to audio (answer POST → audio request), ${s.timeToAudio.measured} calls: p50 / p99 ms`, `${s.timeToAudio.p50} / ${s.timeToAudio.p99}`, '—', null, 'p99 < 10', s.timeToAudio.p99 < 10);
+  if (s.createCall) row(`createCall (1000 calls, 20 in flight): calls/s, p50 / p99 ms`, `${s.createCall.perSec}/s, ${s.createCall.p50} / ${s.createCall.p99}`, '—', null, '—', null);
+  if (s.memoryPerSubscription) row('memory per idle subscription, KiB RSS (1000 subs)', s.memoryPerSubscription.ours, s.memoryPerSubscription.baseline, fmtRatio(s.memoryPerSubscription.ours, s.memoryPerSubscription.baseline), '< 50', s.memoryPerSubscription.ours < 50);
+  if (s.memoryPerCall) row('memory per ringing call, KiB RSS (1000 calls)', s.memoryPerCall.ours, '—', null, '—', null);
+  results.table = rows;
+
+  const m = results.machine;
+  const mark = (v) => (v === true ? 'yes' : v === false ? '**no**' : '—');
+  const md = [
+    `# Benchmark results`,
+    '',
+    `${m.date} · ${m.nproc} CPUs (${m.cpu}) · ${m.totalMemoryMiB} MiB RAM · Node ${m.node} · ${m.platform} · load average at start ${m.loadAverageAtStart.join(' / ')} · run took ${results.durationSec} s${results.quick ? ' · QUICK mode' : ''}`,
+    '',
+    '| Scenario | Ours | Baseline | Ratio ours/baseline | Target | Met? |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio ?? '—'} | ${r.target} | ${mark(r.met)} |`),
+    '',
+    'Raw numbers: `latest.json`. See `bench/README.md` for what each line measures.',
+    '',
+  ].join('\n');
+  console.log(md);
+  mkdirSync(join(HERE, 'results'), { recursive: true });
+  writeFileSync(join(HERE, 'results', 'latest.md'), md);
+  writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+}
+
+main().then(
+  () => { cleanup(); process.exit(0); },
+  (error) => { console.error(error); cleanup(); process.exit(1); },
+);
