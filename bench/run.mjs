@@ -14,6 +14,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
 const QUICK = process.env.BENCH_QUICK === '1';
+// BENCH_BACKEND=postgres measures the scale-out configuration: PostgreSQL + Redis (a fresh schema
+// and channel prefix, dropped afterwards) instead of the embedded SQLite file and in-process bus.
+const BACKEND = process.env.BENCH_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BENCH_SCHEMA = `bench_${process.pid}_${Date.now().toString(36)}`;
+const RESULT_NAME = BACKEND === 'postgres' ? 'latest-postgres' : 'latest';
 const DURATION = QUICK ? 2 : 5; // seconds per autocannon run
 const CONNECTIONS = [10, 50, 100];
 const FANOUT_N = QUICK ? [1, 100] : [1, 100, 1000, 5000];
@@ -81,7 +88,9 @@ async function startService() {
     HOST: '127.0.0.1',
     PORT: String(port),
     SIMULATOR_PORT: String(simPort),
-    DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}`,
+    ...(BACKEND === 'postgres'
+      ? { DATABASE_URL: BENCH_DATABASE_URL, DATABASE_SCHEMA: BENCH_SCHEMA, REDIS_URL: BENCH_REDIS_URL, REDIS_PREFIX: BENCH_SCHEMA }
+      : { DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}` }),
     LOG_LEVEL: 'silent',
     MUTATION_RATE_LIMIT: '0',
     OUTBOUND_CALLS_PER_SECOND: '1000',
@@ -414,22 +423,37 @@ function report(results) {
   const md = [
     `# Benchmark results`,
     '',
+    `Backend: ${BACKEND === 'postgres' ? 'PostgreSQL + Redis (local)' : 'SQLite file, in-process bus'}`,
+    '',
     `${m.date} · ${m.nproc} CPUs (${m.cpu}) · ${m.totalMemoryMiB} MiB RAM · Node ${m.node} · ${m.platform} · load average at start ${m.loadAverageAtStart.join(' / ')} · run took ${results.durationSec} s${results.quick ? ' · QUICK mode' : ''}`,
     '',
     '| Scenario | Ours | Baseline | Ratio ours/baseline | Target | Met? |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio ?? '—'} | ${r.target} | ${mark(r.met)} |`),
     '',
-    'Raw numbers: `latest.json`. See `bench/README.md` for what each line measures.',
+    `Raw numbers: \`${RESULT_NAME}.json\`. See \`bench/README.md\` for what each line measures.`,
     '',
   ].join('\n');
   console.log(md);
   mkdirSync(join(HERE, 'results'), { recursive: true });
-  writeFileSync(join(HERE, 'results', 'latest.md'), md);
-  writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(HERE, 'results', `${RESULT_NAME}.md`), md);
+  writeFileSync(join(HERE, 'results', `${RESULT_NAME}.json`), JSON.stringify({ backend: BACKEND, ...results }, null, 2) + '\n');
 }
 
-main().then(
+async function dropBenchSchema() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${BENCH_SCHEMA}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+main()
+  .finally(() => (BACKEND === 'postgres' ? dropBenchSchema().catch((error) => log('could not drop the bench schema', error.message)) : undefined))
+  .then(
   () => { cleanup(); process.exit(0); },
   (error) => { console.error(error); cleanup(); process.exit(1); },
 );
