@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CallEventRecord, CallRecord, PlaybackRecord } from '../calls/call.js';
 import { CallState, PlaybackStatus } from '../calls/call.js';
-import type { CallCursor } from '../calls/call-store.js';
+import type { CallCursor, CallStore } from '../calls/call-store.js';
 import { CallConnection } from './call-connection.type.js';
 import { CallEvent } from './call-event.type.js';
 import { CreateCallInput, PlayAudioInput } from './call.input.js';
@@ -82,13 +82,13 @@ export class CallResolver {
 
   @FieldResolver(() => Playback, { nullable: true, description: 'The file playing now.' })
   async nowPlaying(@Root() call: CallRecord, @Ctx() { store }: Context): Promise<PlaybackRecord | null> {
-    const playbacks = await store.listPlaybacks(call.id);
+    const playbacks = await playbacksOf(store, call);
     return playbacks.find((p) => p.status === PlaybackStatus.PLAYING) ?? null;
   }
 
   @FieldResolver(() => [Playback], { description: 'Every file queued on the call, in play order.' })
   playbacks(@Root() call: CallRecord, @Ctx() { store }: Context): Promise<PlaybackRecord[]> {
-    return store.listPlaybacks(call.id);
+    return playbacksOf(store, call);
   }
 
   @FieldResolver(() => [CallEvent], { description: 'The call’s event log, oldest first.' })
@@ -103,6 +103,22 @@ export class CallResolver {
     }
     return store.listEvents(call.id, afterSequence, first);
   }
+}
+
+/**
+ * A call snapshot's playbacks, read once: `nowPlaying` and `playbacks` of one Call, and every
+ * subscriber sent the same committed snapshot, share the read. A snapshot is a new object per
+ * change, so the cache never outlives what it describes.
+ */
+const playbacksBySnapshot = new WeakMap<CallRecord, Promise<PlaybackRecord[]>>();
+
+function playbacksOf(store: CallStore, call: CallRecord): Promise<PlaybackRecord[]> {
+  let playbacks = playbacksBySnapshot.get(call);
+  if (!playbacks) {
+    playbacks = store.listPlaybacks(call.id);
+    playbacksBySnapshot.set(call, playbacks);
+  }
+  return playbacks;
 }
 
 function encodeCursor(call: CallRecord): string {
