@@ -21,6 +21,8 @@ const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgre
 const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BENCH_SCHEMA = `bench_${process.pid}_${Date.now().toString(36)}`;
 const RESULT_NAME = BACKEND === 'postgres' ? 'latest-postgres' : 'latest';
+// BENCH_PROFILE=dir: the service runs with --cpu-prof and writes its profile there on exit.
+const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
 const DURATION = QUICK ? 2 : 5; // seconds per autocannon run
 const CONNECTIONS = [10, 50, 100];
 const FANOUT_N = QUICK ? [1, 100] : [1, 100, 1000, 5000];
@@ -101,7 +103,8 @@ async function startService() {
     NODE_ENV: 'development',
   };
   // cwd = temp dir, so a developer's .env is not picked up.
-  const child = spawn(process.execPath, [join(DIST, 'src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(DIST, 'src/main.js')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const t = track(child, 'service');
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, child, 'service').catch((e) => { throw new Error(`${e.message}: ${t.output().slice(-2000)}`); });

@@ -6,6 +6,7 @@ import type { CallStore } from '../calls/call-store.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlCallStore } from './sql-call-store.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 /**
  * Opens (creating if needed) the SQLite file store and migrates it.
@@ -20,7 +21,7 @@ export async function openSqliteStore(filename: string): Promise<CallStore> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>);
   } catch (error) {
