@@ -8,6 +8,7 @@ import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
 import type { Config } from './config.js';
+import { CallEventFeeds } from './graphql/call-event-feed.js';
 import { InProcessCallChangeBus, type CallChangeBus } from './graphql/pubsub.js';
 import { connectRedisCallChangeBus, redactRedisUrl } from './graphql/redis-call-change-bus.js';
 import { registerHealthRoutes } from './http/health.route.js';
@@ -98,7 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registerWebhookRoute(app, { service, ...config.webhook });
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(bus),
-      context: { service, store, bus },
+      context: { service, store, bus, eventFeeds: new CallEventFeeds(store, bus) },
       apiTokens: config.apiTokens,
       introspection: config.graphqlIntrospection,
       mutationRateLimit: config.mutationRateLimit,

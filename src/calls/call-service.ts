@@ -701,7 +701,7 @@ export class CallService {
         });
         if (!committed) return [];
         const { m, items } = committed;
-        if (m.callChanged) this.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call });
+        if (m.callChanged) this.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call, events: m.events });
         return items.map((item) => this.dispatch(item));
       } catch (error) {
         // Another instance won a race (the same inbound call, the same idempotency key): run

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { CallEventRecord, CallRecord } from '../calls/call.js';
 import { CallEvent } from './call-event.type.js';
-import { callEventStream, callUpdateStream } from './call-streams.js';
+import { callUpdateStream } from './call-streams.js';
 import { Call } from './call.type.js';
 import type { Context } from './context.type.js';
 
@@ -36,7 +36,7 @@ export class CallSubscriptionResolver {
         throw new GraphQLError('afterSequence must be 0 or more', { extensions: { code: 'BAD_USER_INPUT' } });
       }
       await requireCall(context, args.callId);
-      return callEventStream(context.store, context.bus, args.callId, afterSequence);
+      return context.eventFeeds.stream(args.callId, afterSequence);
     },
   })
   callEvents(

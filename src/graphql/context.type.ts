@@ -1,6 +1,7 @@
 import type { CallService } from '../calls/call-service.js';
 import type { CallStore } from '../calls/call-store.js';
 import type { TokenScope } from '../config.js';
+import type { CallEventFeeds } from './call-event-feed.js';
 import type { CallChangeBus } from './pubsub.js';
 
 /** What the service shares with every request: the domain, read access to the store, the change bus. */
@@ -8,6 +9,8 @@ export interface ServiceContext {
   service: CallService;
   store: CallStore;
   bus: CallChangeBus;
+  /** The shared per-call feeds behind `callEvents`. */
+  eventFeeds: CallEventFeeds;
 }
 
 /** Who sent an operation, as established from its API token (or its address when the API is open). */
