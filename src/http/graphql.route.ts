@@ -6,9 +6,7 @@ import {
   getOperationAST,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
-  parse,
   specifiedRules,
-  validate,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -16,6 +14,8 @@ import {
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { ApiToken } from '../config.js';
 import type { Caller, Context, ServiceContext } from '../graphql/context.type.js';
+import { DocumentCache } from '../graphql/document-cache.js';
+import { documentIds, sharedSubscribe, stableJson } from '../graphql/shared-subscribe.js';
 import { maskError, withoutSchemaHints } from '../graphql/errors.js';
 import { checkDocumentText, checkOperation, DEFAULT_OPERATION_LIMITS, OperationLimitCode, type OperationLimits } from '../graphql/operation-limits.js';
 import { identifyCaller } from './caller.js';
@@ -140,7 +140,15 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
 
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
+  const documentId = documentIds();
   const wsHandler = makeHandler<Record<string, unknown>>({
+    // Subscribers that sent the same document with the same variables and scope share one
+    // execution per event; resolvers read nothing else of the context.
+    subscribe: sharedSubscribe(
+      (args) =>
+        `${documentId(args.document)}|${args.operationName ?? ''}|${(args.contextValue as Context).caller.scope}|${stableJson(args.variableValues ?? {})}`,
+    ),
     // Returning false closes the socket with 4403 before any operation runs.
     onConnect: (ctx) => {
       const { connectionParams } = ctx;
@@ -157,14 +165,12 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
       if (!caller) return [unauthenticated()];
       const textRefusal = checkDocumentText(payload.query, limits);
       if (textRefusal) return [textRefusal];
-      let document;
-      try {
-        document = parse(payload.query, { maxTokens: limits.maxTokens });
-      } catch (error) {
-        return [coded(error, 'GRAPHQL_PARSE_FAILED')];
+      const parsed = documents.get(payload.query);
+      if ('errors' in parsed) {
+        const code = parsed.stage === 'parse' ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+        return parsed.errors.map((error) => coded(error, code));
       }
-      const invalid = validate(schema, document, validationRules);
-      if (invalid.length > 0) return invalid.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'));
+      const { document } = parsed;
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
         const message = payload.operationName ? `Unknown operation named "${payload.operationName}"` : 'Unable to identify the operation to run';
