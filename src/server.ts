@@ -25,6 +25,8 @@ export interface RunningServer {
   simulator?: BandwidthSimulator;
   service: CallService;
   store: CallStore;
+  /** Where committed changes are announced (in-process, or Redis when several instances share the work). */
+  bus: CallChangeBus;
   close(): Promise<void>;
 }
 
@@ -123,7 +125,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await service.resume();
     logger.info({ url, graphql: `${url}/graphql`, publicUrl }, 'listening');
 
-    return { url, simulator, service, store, close: closeAll };
+    return { url, simulator, service, store, bus, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

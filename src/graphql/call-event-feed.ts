@@ -241,24 +241,31 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
   catchUp(): void {
     if (this.reading || this.finished) return;
     this.reading = true;
-    const { feed } = this;
-    const read = async (): Promise<void> => {
-      for (;;) {
-        const batch = await feed.store.listEvents(feed.callId, this.receivedUpTo, feed.pageSize);
-        if (this.finished) return;
-        this.enqueue(batch);
-        if (batch.length === feed.pageSize) return; // more to read once this page is consumed
-        // The feed has moved on while this read was under way: read what it handed out meanwhile.
-        if (feed.live.size > 0 && this.receivedUpTo < feed.position) continue;
-        feed.join(this);
-        return;
-      }
-    };
-    read()
-      .catch((error: unknown) => this.fail(error))
-      .finally(() => {
+    this.readOn().then(
+      () => {
         this.reading = false;
-      });
+        // Drained while that read was finishing: read on.
+        if (this.waiting && !this.feed.live.has(this)) this.catchUp();
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.fail(error);
+      },
+    );
+  }
+
+  private async readOn(): Promise<void> {
+    const { feed } = this;
+    for (;;) {
+      const batch = await feed.store.listEvents(feed.callId, this.receivedUpTo, feed.pageSize);
+      if (this.finished) return;
+      this.enqueue(batch);
+      if (batch.length === feed.pageSize) return; // more to read once this page is consumed
+      // The feed has moved on while this read was under way: read what it handed out meanwhile.
+      if (feed.live.size > 0 && this.receivedUpTo < feed.position) continue;
+      feed.join(this);
+      return;
+    }
   }
 
   private wake(): void {
