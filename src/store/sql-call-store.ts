@@ -20,6 +20,7 @@ import type {
 } from '../calls/call-store.js';
 import { OutboxStatus, type Effect, type EffectKind, type OutboxItem } from '../calls/outbox.js';
 import type { CallEventsTable, CallsTable, Database, OutboxTable, PlaybacksTable } from './database.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Dialect-specific pieces of an otherwise shared SQL store: how a transaction locks the call row
@@ -30,18 +31,28 @@ export interface SqlDialectTraits {
   lockRows: boolean;
   /** Whether an error is a lost race (unique violation, serialization failure) worth a retry. */
   isConflict(error: unknown): boolean;
+  /**
+   * Whether transactions that arrive together are committed together ({@link GroupCommit}): for
+   * a single-connection database, where they would run one after the other anyway.
+   */
+  groupCommit?: boolean;
 }
 
 /** The call store over any Kysely dialect whose tables match {@link Database}. */
 export class SqlCallStore implements CallStore {
+  private readonly groupCommit: GroupCommit | undefined;
+
   constructor(
     protected readonly db: Kysely<Database>,
     private readonly traits: SqlDialectTraits,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
-  ) {}
+  ) {
+    this.groupCommit = traits.groupCommit ? new GroupCommit(db) : undefined;
+  }
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new SqlTransaction(trx, this.traits)));
+    const run = (trx: Transaction<Database>): Promise<T> => work(new SqlTransaction(trx, this.traits));
+    return this.groupCommit ? this.groupCommit.run(run) : this.db.transaction().execute(run);
   }
 
   async getCall(id: string): Promise<CallRecord | null> {

@@ -28,7 +28,7 @@ export async function openSqliteStore(filename: string): Promise<CallStore> {
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict });
+  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict, groupCommit: true });
 }
 
 /** SQLite runs one transaction at a time, so only a unique key taken meanwhile can be a lost race. */
