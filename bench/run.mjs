@@ -33,7 +33,8 @@ const DURATION = QUICK ? 2 : 4; // seconds per autocannon run
 const WEBHOOK_CONNECTIONS = 50;
 // Offered webhook rates (events/s); null = as fast as the target answers.
 const WEBHOOK_RATES = QUICK ? [2500, null] : [1000, 2500, 5000, 10000, null];
-const FANOUT_N = QUICK ? [1, 100] : [1, 100, 1000, 5000];
+// BENCH_FANOUT=100,1000: other subscriber counts for the one-call fan-out (e.g. to compare builds).
+const FANOUT_N = process.env.BENCH_FANOUT ? process.env.BENCH_FANOUT.split(',').map(Number) : QUICK ? [1, 100] : [1, 100, 1000, 5000];
 // Subscribers spread over many calls: [subscribers, calls].
 const SPREAD = QUICK ? [[100, 10]] : [[1000, 100], [5000, 500]];
 const MEMORY_SIZES = QUICK ? [200] : [1000, 5000];
