@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CREATE_CALL, FROM, type CallView } from './support/documents.js';
-import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { spawnService } from './support/service-process.js';
+import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { disposeAll, postGraphQL, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -34,6 +36,41 @@ describe('outbound call rate', () => {
     const placed = await Promise.all(calls.map((c) => waitForCall(service, c.id, 'the call', () => true)));
     const dialledAt = placed.map((c) => c.events!.find((e) => e.type === 'call.dialed')!.sequence);
     expect(dialledAt.every((s) => s > 0)).toBe(true);
+  });
+
+  it('keeps serving while more calls wait for their turn than one outbox sweep claims', async () => {
+    // Its own process: a sweep that never ends would freeze the process it runs in, and with it
+    // a test running in the same one. One call a second and a sweep every 250 ms leave 600
+    // queued dials pending in the outbox across many sweeps.
+    const bandwidth = await standaloneBandwidth({ OUTBOUND_CALLS_PER_SECOND: '1', OUTBOX_LEASE_MS: '500', MUTATION_RATE_LIMIT: '0' });
+    const service = await spawnService(bandwidth.env);
+    let next = 0;
+    const states: string[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < 600) {
+          next += 1;
+          const { data, errors } = await postGraphQL<{ createCall: CallView }>(
+            service.url,
+            CREATE_CALL,
+            { input: { from: FROM, to: `+1919555${String(1000 + next)}` } },
+            API_TOKEN,
+          );
+          expect(errors).toBeUndefined();
+          states.push(data!.createCall.state);
+        }
+      }),
+    );
+    expect(states.filter((state) => state === 'QUEUED').length).toBeGreaterThan(550);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const asked = Date.now();
+    const health = await fetch(`${service.url}/healthz`, { signal: AbortSignal.timeout(3000) });
+    expect(health.status).toBe(200);
+    expect(Date.now() - asked).toBeLessThan(1000);
+    // And the queue still drains at its pace: one call placed a second.
+    const placed = await bandwidth.sim<Array<{ method: string; path: string; status: number }>>('GET', '/control/requests');
+    expect(placed.filter((r) => r.method === 'POST' && /\/calls$/.test(r.path) && r.status === 201).length).toBeGreaterThanOrEqual(2);
   });
 
   it('waits and retries when Bandwidth answers call-rate-limit, without failing the call', async () => {

@@ -61,6 +61,8 @@ const ANONYMOUS: Caller = { id: 'anonymous' };
 /** Attempts at a transaction that keeps losing races with other instances before giving up. */
 const MAX_CONFLICT_RETRIES = 5;
 const OK: EffectOutcome = { ok: true };
+/** Outbox entries claimed per query by a sweep. */
+const OUTBOX_PAGE = 500;
 
 /**
  * The call domain's use cases: place, answer and end calls, queue and stop audio, and apply the
@@ -117,12 +119,17 @@ export class CallService {
 
   private async sweepOutbox(): Promise<number> {
     let claimed = 0;
+    // Pages follow the id: the claim also renews this instance's own leases, so without the cursor
+    // 500 entries of ours still pending (calls queued under the dial rate) came back as the
+    // first page every time, and the sweep never ended.
+    let afterId = 0;
     for (;;) {
-      const items = await this.store.claimOutbox(this.lease(), this.clock(), 500);
+      const items = await this.store.claimOutbox(this.lease(), this.clock(), OUTBOX_PAGE, afterId);
       const fresh = items.filter((item) => !this.inFlight.has(item.id));
       for (const item of fresh) void this.dispatch(item);
       claimed += fresh.length;
-      if (items.length < 500) return claimed;
+      if (items.length < OUTBOX_PAGE) return claimed;
+      afterId = items.at(-1)!.id;
     }
   }
 

@@ -47,10 +47,11 @@ export interface CallStore {
   listUnmatchedEvents(limit: number): Promise<UnmatchedEvent[]>;
   /**
    * Takes over pending outbox entries nobody holds: never leased, leased by this instance (before
-   * a restart), or whose lease ran out (their instance died). Oldest first; each is leased to
-   * `lease.by` until `lease.until`. Two instances never get the same entry.
+   * a restart), or whose lease ran out (their instance died). Oldest first, after the entry
+   * `afterId` (0: from the start); each is leased to `lease.by` until `lease.until`. Two instances
+   * never get the same entry.
    */
-  claimOutbox(lease: OutboxLease, now: Date, limit: number): Promise<OutboxItem[]>;
+  claimOutbox(lease: OutboxLease, now: Date, limit: number, afterId?: number): Promise<OutboxItem[]>;
   /** Calls that have not ended and have not changed since `before`, oldest change first. */
   listSilentCalls(before: Date, limit: number): Promise<CallRecord[]>;
   /** Forgets idempotency keys recorded before `before`; returns how many. */

@@ -108,12 +108,13 @@ export class SqlCallStore implements CallStore {
     }));
   }
 
-  async claimOutbox(lease: OutboxLease, now: Date, limit: number): Promise<OutboxItem[]> {
+  async claimOutbox(lease: OutboxLease, now: Date, limit: number, afterId = 0): Promise<OutboxItem[]> {
     return this.db.transaction().execute(async (trx) => {
       let free = trx
         .selectFrom('outbox')
         .select('id')
         .where('status', '=', OutboxStatus.PENDING)
+        .where('id', '>', afterId)
         .where((eb) =>
           eb.or([
             eb('locked_until', 'is', null),
