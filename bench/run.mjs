@@ -37,7 +37,8 @@ const WEBHOOK_RATES = QUICK ? [2500, null] : [1000, 2500, 5000, 10000, null];
 const FANOUT_N = process.env.BENCH_FANOUT ? process.env.BENCH_FANOUT.split(',').map(Number) : QUICK ? [1, 100] : [1, 100, 1000, 5000];
 // Subscribers spread over many calls: [subscribers, calls].
 const SPREAD = QUICK ? [[100, 10]] : [[1000, 100], [5000, 500]];
-const MEMORY_SIZES = QUICK ? [200] : [1000, 5000];
+// The first size is also the createCall scenario's 1,000 calls, which the per-call figure counts.
+const MEMORY_SIZES = QUICK ? [1000] : [1000, 5000];
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const WEBHOOK_USER = 'bandwidth';
 const WEBHOOK_PASS = 'bench-secret';
@@ -198,6 +199,21 @@ async function pool(total, concurrency, fn) {
 
 // ---------- scenarios ----------
 
+/** The calls once Bandwidth (the simulator) has them: a QUEUED call waits for its turn under the dial rate. */
+async function whenDialled(svc, calls) {
+  const deadline = Date.now() + 30_000;
+  const run = await pool(calls.length, 20, async (i) => {
+    let call = calls[i];
+    while (!call.bandwidthCallId) {
+      if (Date.now() > deadline) throw new Error(`call ${call.id} was never dialled`);
+      await sleep(50);
+      call = (await gql(svc.url, 'query($id: ID!) { call(id: $id) { id state bandwidthCallId } }', { id: call.id })).call;
+    }
+    return call;
+  });
+  return run.results.filter((c) => c && c.bandwidthCallId);
+}
+
 async function createCalls(svc, count, concurrency) {
   const run = await pool(count, concurrency, async (i) => (await gql(svc.url, CREATE_CALL, { input: callInput(i) })).createCall);
   const calls = run.results.filter((c) => c && c.id);
@@ -348,7 +364,7 @@ async function fanOut(target, kind, targets, n, { totalMessages = 50_000, inFlig
 
 async function timeToAudio(svc, count) {
   const created = await pool(count, 10, async (i) => (await gql(svc.url, CREATE_CALL, { input: callInput(i, ['https://example.com/a.mp3']) })).createCall);
-  const calls = created.results.filter((c) => c && c.bandwidthCallId);
+  const calls = await whenDialled(svc, created.results.filter((c) => c && c.id));
   const sent = new Map();
   for (const c of calls) {
     const t0 = Date.now();
@@ -430,7 +446,7 @@ async function main() {
         const answer = (c) => postWebhook(svc.url, JSON.stringify({ eventType: 'answer', callId: c.bandwidthCallId, tag: c.id, callState: 'active', time: new Date().toISOString() }));
         let active = [];
         for (const size of MEMORY_SIZES) {
-          const fresh = active.length === 0 ? cc.calls.slice(0, size) : (await createCalls(svc, size - active.length, 20)).calls;
+          const fresh = await whenDialled(svc, active.length === 0 ? cc.calls.slice(0, size) : (await createCalls(svc, size - active.length, 20)).calls);
           await pool(fresh.length, 20, (i) => answer(fresh[i]));
           active = active.concat(fresh);
           await sleep(1000);
@@ -457,7 +473,7 @@ async function main() {
       // Fan-out: N subscribers of one call.
       const fan = [];
       for (const n of FANOUT_N) {
-        const target = (await gql(svc.url, CREATE_CALL, { input: callInput(n) })).createCall;
+        const [target] = await whenDialled(svc, [(await gql(svc.url, CREATE_CALL, { input: callInput(n) })).createCall]);
         let ours, baseline;
         try { ours = await fanOut(svc, 'gql', [target], n); }
         catch (e) { ours = { subscribers: n, error: String(e.message ?? e) }; }
@@ -473,7 +489,7 @@ async function main() {
       // Fan-out spread over many calls: each webhook reaches only its own call's subscribers.
       const spread = [];
       for (const [n, callCount] of SPREAD) {
-        const targets = (await createCalls(svc, callCount, 20)).calls;
+        const targets = await whenDialled(svc, (await createCalls(svc, callCount, 20)).calls);
         let ours, baseline;
         try { ours = await fanOut(svc, 'gql', targets, n, { inFlight: 16 }); }
         catch (e) { ours = { subscribers: n, calls: callCount, error: String(e.message ?? e) }; }
