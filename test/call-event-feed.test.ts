@@ -145,6 +145,25 @@ describe('callEvents feeds', () => {
     expect(fast.items).toEqual(range(1, 14));
   });
 
+  it('serves a subscriber resuming past the end of the log and one starting from the beginning side by side', async () => {
+    const { service, callId, addEvents } = await serviceWithCall();
+    await addEvents(3);
+    const { feeds, reads } = feedsOf(service, { pageSize: 2 });
+    const ahead = consume(feeds.stream(callId, 6));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const fromStart = consume(feeds.stream(callId, 0));
+    await fromStart.until(4);
+    // Caught up, it waits for the next event instead of reading the log again and again.
+    const readsWhenCaughtUp = reads();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reads() - readsWhenCaughtUp).toBeLessThanOrEqual(2);
+    await addEvents(4);
+    await fromStart.until(8);
+    await ahead.until(8);
+    expect(fromStart.items).toEqual(range(1, 8));
+    expect(ahead.items).toEqual([7, 8]);
+  });
+
   it('forgets a call once its last subscriber has gone', async () => {
     const { service, callId } = await serviceWithCall();
     const { feeds } = feedsOf(service);

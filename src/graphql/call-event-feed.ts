@@ -68,7 +68,11 @@ class CallEventFeed {
   /** Subscribers fed by this feed's reads; the others are catching up on their own. */
   readonly live = new Set<FeedSubscriber>();
   private readonly all = new Set<FeedSubscriber>();
-  /** The last sequence this feed has handed to its live subscribers. */
+  /**
+   * The last sequence this feed has handed to its live subscribers. Only ever taken from events
+   * that exist (read from the log, or carried by a ring), never from a client's `afterSequence`,
+   * which may lie past the end of the log: a subscriber catching up reads until it reaches this.
+   */
   position = 0;
   private reading = false;
   private rangAgain = false;
@@ -98,7 +102,10 @@ class CallEventFeed {
 
   /** A subscriber that has read the log up to where this feed stands starts receiving from it. */
   join(subscriber: FeedSubscriber): void {
-    if (this.live.size === 0) this.position = subscriber.receivedUpTo;
+    // Nobody live: the feed starts over from where this subscriber is, as far as the log shows it.
+    if (this.live.size === 0) {
+      this.position = subscriber.hasReceived ? subscriber.receivedUpTo : Math.min(this.position, subscriber.receivedUpTo);
+    }
     this.live.add(subscriber);
     // A ring that came while nobody was live was not acted on, and one that came during the
     // subscriber's last read may be past what it read: one more read covers both. Joins that
@@ -167,8 +174,10 @@ class CallEventFeed {
 
 /** One subscription's view of the feed: an async iterator with its own queue and position. */
 class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
-  /** The last sequence put in this subscriber's queue. */
+  /** The last sequence put in this subscriber's queue (its `afterSequence` until an event comes). */
   receivedUpTo: number;
+  /** Whether any event has come, i.e. whether `receivedUpTo` is a sequence the log holds. */
+  hasReceived = false;
   private queue: CallEventRecord[] = [];
   private head = 0;
   private reading = false;
@@ -218,6 +227,7 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
     for (const event of events) {
       if (event.sequence <= this.receivedUpTo) continue;
       this.receivedUpTo = event.sequence;
+      this.hasReceived = true;
       this.queue.push(event);
     }
     this.wake();
