@@ -176,6 +176,9 @@ export class SqlCallStore implements CallStore {
 }
 
 class SqlTransaction implements CallStoreTransaction {
+  /** Call rows as this transaction read them, so an update writes only the columns that changed. */
+  private readonly readRows = new Map<string, Selectable<CallsTable>>();
+
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly traits: SqlDialectTraits,
@@ -193,7 +196,9 @@ class SqlTransaction implements CallStoreTransaction {
     let query = this.trx.selectFrom('calls').selectAll().where(column, '=', value);
     if (this.traits.lockRows) query = query.forUpdate();
     const row = await query.executeTakeFirst();
-    return row ? toCall(row) : null;
+    if (!row) return null;
+    this.readRows.set(row.id, row);
+    return toCall(row);
   }
 
   async findCallIdOfPlayback(playbackId: string): Promise<string | null> {
@@ -205,9 +210,20 @@ class SqlTransaction implements CallStoreTransaction {
     await this.trx.insertInto('calls').values(fromCall(call)).execute();
   }
 
+  /**
+   * Writes the columns that differ from the row as read (all of them for a row this transaction
+   * did not read). Most events change only `last_sequence` and `updated_at`; a column named in
+   * `SET` costs an update of every index over it even when its value stays the same.
+   */
   async updateCall(call: CallRecord): Promise<void> {
     const { id, ...columns } = fromCall(call);
-    await this.trx.updateTable('calls').set(columns).where('id', '=', id).execute();
+    const before = this.readRows.get(id);
+    const changed = before
+      ? Object.fromEntries(Object.entries(columns).filter(([column, value]) => before[column as keyof typeof columns] !== value))
+      : columns;
+    if (Object.keys(changed).length === 0) return;
+    await this.trx.updateTable('calls').set(changed).where('id', '=', id).execute();
+    this.readRows.set(id, { id, ...columns });
   }
 
   listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
