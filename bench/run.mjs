@@ -36,6 +36,8 @@ const WEBHOOK_RATES = QUICK ? [2500, null] : [1000, 2500, 5000, 10000, null];
 // BENCH_FANOUT=100,1000: other subscriber counts for the one-call fan-out (e.g. to compare builds).
 const FANOUT_N = process.env.BENCH_FANOUT ? process.env.BENCH_FANOUT.split(',').map(Number) : QUICK ? [1, 100] : [1, 100, 1000, 5000];
 // Subscribers spread over many calls: [subscribers, calls].
+// Event rates for the open-loop fan-out latency runs (1,000 subscribers: × 1,000 messages/s).
+const PACED_EVENT_RATES = QUICK ? [25] : [25, 50];
 const SPREAD = QUICK ? [[100, 10]] : [[1000, 100], [5000, 500]];
 // The first size is also the createCall scenario's 1,000 calls, which the per-call figure counts.
 const MEMORY_SIZES = QUICK ? [1000] : [1000, 5000];
@@ -197,6 +199,21 @@ async function pool(total, concurrency, fn) {
   return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - start, errors, results };
 }
 
+/** Runs `fn(i)` for i < total at `perSec` a second, on schedule whatever the answers' latency. */
+async function paced(total, perSec, fn) {
+  let errors = 0;
+  const running = [];
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSec;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    running.push(fn(i).catch(() => void errors++));
+  }
+  await Promise.all(running);
+  return { errors };
+}
+
 // ---------- scenarios ----------
 
 /** The calls once Bandwidth (the simulator) has them: a QUEUED call waits for its turn under the dial rate. */
@@ -323,9 +340,9 @@ async function postWebhook(url, body) {
  * then webhooks round-robin over the targets, each carrying a sequence number the subscribers
  * report back. Latency: webhook sent → message received here.
  */
-async function fanOut(target, kind, targets, n, { totalMessages = 50_000, inFlight = 4 } = {}) {
+async function fanOut(target, kind, targets, n, { totalMessages = 50_000, inFlight = 4, eventsPerSec } = {}) {
   const perTarget = n / targets.length;
-  const K = Math.max(20, Math.min(5000, Math.round(totalMessages / perTarget)));
+  const K = eventsPerSec ? eventsPerSec * 4 : Math.max(20, Math.min(5000, Math.round(totalMessages / perTarget)));
   const sentAt = new Array(K);
   const latencies = [];
   let received = 0;
@@ -345,11 +362,14 @@ async function fanOut(target, kind, targets, n, { totalMessages = 50_000, inFlig
   await sleep(300);
   const cpu0 = cpuMs(target.pid);
   const start = performance.now();
-  const sendRun = await pool(K, inFlight, async (seq) => {
+  const send = async (seq) => {
     const { bandwidthCallId } = targets[seq % targets.length];
     sentAt[seq] = performance.now();
     await postWebhook(target.url, JSON.stringify({ eventType: 'dtmf', callId: bandwidthCallId, dtmfDigit: '1', benchSeq: seq, benchRound: `${kind}-${n}` }));
-  });
+  };
+  // Closed loop (as fast as `inFlight` webhooks at a time allow), or open loop at a set event
+  // rate, for the latency of a service that is not saturated.
+  const sendRun = eventsPerSec ? await paced(K, eventsPerSec, send) : await pool(K, inFlight, send);
   await Promise.race([done, sleep(40_000)]); // what has not arrived by then counts as lost
   const cpu = cpuMs(target.pid) - cpu0;
   await closeSockets(sockets);
@@ -491,6 +511,20 @@ async function main() {
         log('fan-out', n, 'ours', ours, 'baseline', baseline);
       }
       results.scenarios.fanOut = fan;
+
+      // Latency when not saturated: 1,000 subscribers of one call at set event rates.
+      const n = QUICK ? 100 : 1000;
+      results.scenarios.fanOutPaced = [];
+      for (const eventsPerSec of PACED_EVENT_RATES) {
+        const [target] = await whenDialled(svc, [(await gql(svc.url, CREATE_CALL, { input: callInput(n + eventsPerSec) })).createCall]);
+        let ours, baseline;
+        try { ours = await fanOut(svc, 'gql', [target], n, { eventsPerSec }); }
+        catch (e) { ours = { subscribers: n, error: String(e.message ?? e) }; }
+        try { baseline = await fanOut(base, 'bare', [{ bandwidthCallId: `paced-${n}-${eventsPerSec}` }], n, { eventsPerSec }); }
+        catch (e) { baseline = { subscribers: n, error: String(e.message ?? e) }; }
+        results.scenarios.fanOutPaced.push({ subscribers: n, eventsPerSec, ours, baseline });
+        log('fan-out paced', n, eventsPerSec, 'events/s; ours', ours, 'baseline', baseline);
+      }
     }
 
     if (runs('fanoutSpread')) {
@@ -545,6 +579,9 @@ function report(results) {
     row(`${label}: CPU µs per delivery`, o.cpuUsPerDelivery, b.cpuUsPerDelivery, fmtRatio(o.cpuUsPerDelivery, b.cpuUsPerDelivery), '—', null);
   };
   for (const f of s.fanOut ?? []) fanRows(`fan-out, ${f.subscribers} subs of one call`, f, f.subscribers === 1000);
+  for (const { ours: o, baseline: b, subscribers, eventsPerSec } of s.fanOutPaced ?? []) {
+    row(`fan-out, ${subscribers} subs of one call at ${eventsPerSec} events/s: delivery p50 / p99 ms (${o.received}/${o.expected})`, o.error ? `error: ${o.error}` : `${o.p50} / ${o.p99}`, `${b.p50} / ${b.p99}`, fmtRatio(o.p99, b.p99), subscribers === 1000 ? 'p99 < 50' : '—', subscribers === 1000 ? !o.error && o.p99 < 50 && o.received === o.expected : null);
+  }
   for (const f of s.fanOutSpread ?? []) fanRows(`fan-out, ${f.subscribers} subs over ${f.calls} calls`, f, false);
   if (s.timeToAudio) row(`time to audio (answer POST → audio request), ${s.timeToAudio.measured} calls: p50 / p99 ms`, `${s.timeToAudio.p50} / ${s.timeToAudio.p99}`, '—', null, 'p99 < 10', s.timeToAudio.p99 < 10);
   if (s.createCall) row(`createCall (1000 calls, 20 in flight): calls/s, p50 / p99 ms`, `${s.createCall.perSec}/s, ${s.createCall.p50} / ${s.createCall.p99}`, '—', null, '—', null);
