@@ -12,10 +12,12 @@ import { CallEventFeeds } from './graphql/call-event-feed.js';
 import { InProcessCallChangeBus, type CallChangeBus } from './graphql/pubsub.js';
 import { connectRedisCallChangeBus, redactRedisUrl } from './graphql/redis-call-change-bus.js';
 import { registerHealthRoutes } from './http/health.route.js';
+import { registerMetricsRoute } from './http/metrics.route.js';
 import { buildCallSchema } from './graphql/schema.js';
 import { closeGracefully, createHttpApp } from './http/app.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
+import { ServiceMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
 
 export interface RunningServer {
@@ -77,10 +79,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.info({ bandwidthApiUrl: config.bandwidth.apiUrl }, 'using the real Bandwidth v1 API');
     }
 
+    const metrics = new ServiceMetrics(store);
     const gateway = new BandwidthClient({
       ...bandwidth,
       timeoutMs: config.bandwidthTimeoutMs,
       logger: logger.child({ component: 'bandwidth' }),
+      observer: metrics.bandwidth,
     });
     let publicUrl = config.publicUrl;
     const service = new CallService({
@@ -98,13 +102,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const app = await createHttpApp(logger);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
-    registerWebhookRoute(app, { service, ...config.webhook });
+    registerMetricsRoute(app, metrics);
+    registerWebhookRoute(app, { service, metrics, ...config.webhook });
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(bus),
       context: { service, store, bus, eventFeeds: new CallEventFeeds(store, bus) },
       apiTokens: config.apiTokens,
       introspection: config.graphqlIntrospection,
       mutationRateLimit: config.mutationRateLimit,
+      metrics,
     });
     await app.listen({ host: config.host, port: config.port });
     // Closing HTTP first stops new work, lets in-flight webhooks finish and closes WebSockets (1001).

@@ -42,6 +42,19 @@ export interface BandwidthClientOptions {
   maxRetryDelayMs?: number;
   /** Receives one debug line per attempt and one warn line per retry; silent when absent. */
   logger?: BandwidthClientLogger | undefined;
+  /** Told of every attempt and retry, for metrics; the adapter itself stays free of any metrics library. */
+  observer?: BandwidthRequestObserver | undefined;
+}
+
+/**
+ * Watches requests to Bandwidth. `endpoint` is the method and path template
+ * (`POST /calls/{callId}/audio`), never a path with ids in it.
+ */
+export interface BandwidthRequestObserver {
+  /** One attempt ended: with Bandwidth's HTTP status, or `error` when no answer came (timeout, reset). */
+  attempted(endpoint: string, outcome: number | 'error', durationMs: number): void;
+  /** An attempt failed and the request is being sent again. */
+  retried(endpoint: string): void;
 }
 
 /** Call states of §3.2; other strings are let through so a new state does not break reads. */
@@ -175,6 +188,7 @@ export class BandwidthClient implements VoiceGateway {
   private readonly backoffCapMs: number;
   private readonly rateLimitWaitCapMs: number;
   private readonly logger: BandwidthClientLogger | undefined;
+  private readonly observer: BandwidthRequestObserver | undefined;
 
   constructor(options: BandwidthClientOptions) {
     for (const key of ['userId', 'apiToken', 'apiSecret'] as const) {
@@ -192,6 +206,7 @@ export class BandwidthClient implements VoiceGateway {
     this.backoffCapMs = cap ?? DEFAULT_BACKOFF_CAP_MS;
     this.rateLimitWaitCapMs = cap ?? DEFAULT_RATE_LIMIT_WAIT_CAP_MS;
     this.logger = options.logger;
+    this.observer = options.observer;
   }
 
   /**
@@ -326,6 +341,8 @@ export class BandwidthClient implements VoiceGateway {
     if (options.searchParams !== undefined) url.search = options.searchParams.toString();
     // Only the path is logged or put into errors: no origin, no query (phone numbers), no credentials.
     const label: BandwidthRequestLabel = { method, path: url.pathname };
+    const endpoint = `${method} /${path.replace(/^calls\/[^/]+/, 'calls/{callId}')}`;
+    const observer = this.observer;
     const rule = RETRY_RULES[options.retry];
     let attemptStartedAt = performance.now();
     let plannedDelayMs = 0;
@@ -365,6 +382,7 @@ export class BandwidthClient implements VoiceGateway {
           ],
           afterResponse: [
             (response) => {
+              observer?.attempted(endpoint, response.statusCode, elapsedMs());
               this.logger?.debug(
                 { ...label, status: response.statusCode, durationMs: elapsedMs(), attempt: counter.attempts },
                 'bandwidth request',
@@ -374,6 +392,8 @@ export class BandwidthClient implements VoiceGateway {
           ],
           beforeRetry: [
             (error) => {
+              if (!error.response) observer?.attempted(endpoint, 'error', elapsedMs());
+              observer?.retried(endpoint);
               this.logger?.warn(
                 { ...label, attempt: counter.attempts + 1, reason: failureReason(error), waitedMs: Math.round(plannedDelayMs) },
                 'retrying bandwidth request',
@@ -393,6 +413,7 @@ export class BandwidthClient implements VoiceGateway {
       }
       return raw;
     } catch (error) {
+      if (error instanceof RequestError && !error.response) observer?.attempted(endpoint, 'error', elapsedMs());
       throw this.toBandwidthError(error, label, counter.attempts, elapsedMs);
     }
   }

@@ -54,6 +54,8 @@ export interface CallStore {
   claimOutbox(lease: OutboxLease, now: Date, limit: number, afterId?: number): Promise<OutboxItem[]>;
   /** Calls that have not ended and have not changed since `before`, oldest change first. */
   listSilentCalls(before: Date, limit: number): Promise<CallRecord[]>;
+  /** How much live work there is, for metrics: calls not ended by state, files waiting on them, requests not yet sent. */
+  countLiveWork(): Promise<LiveWork>;
   /** Forgets idempotency keys recorded before `before`; returns how many. */
   deleteIdempotencyKeys(before: Date): Promise<number>;
   /**
@@ -64,6 +66,15 @@ export interface CallStore {
   /** Whether the database answers, for readiness checks. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface LiveWork {
+  /** Calls that have not ended, by state (states with none are absent). */
+  callsByState: Partial<Record<CallState, number>>;
+  /** Playbacks waiting their turn (`QUEUED`) on calls that have not ended. */
+  queuedPlaybacks: number;
+  /** Outbox entries (requests to the provider) not sent or settled yet. */
+  pendingRequests: number;
 }
 
 /** Who may send an outbox entry, and until when. */

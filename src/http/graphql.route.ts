@@ -5,11 +5,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   getOperationAST,
   GraphQLError,
+  Kind,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { ApiToken } from '../config.js';
@@ -18,6 +20,7 @@ import { DocumentCache } from '../graphql/document-cache.js';
 import { documentIds, sharedSubscribe, stableJson } from '../graphql/shared-subscribe.js';
 import { maskError, withoutSchemaHints } from '../graphql/errors.js';
 import { checkDocumentText, checkOperation, DEFAULT_OPERATION_LIMITS, OperationLimitCode, type OperationLimits } from '../graphql/operation-limits.js';
+import type { ServiceMetrics } from '../metrics.js';
 import { identifyCaller } from './caller.js';
 import { bearerToken } from './credentials.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
@@ -47,6 +50,8 @@ export interface GraphQLRouteOptions {
    * Default 600.
    */
   mutationRateLimit?: number | MutationRateLimit;
+  /** Counts open subscriptions by field. */
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -141,6 +146,15 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
+  // Subscriptions counted as open, by socket and operation id, with the field they subscribe to.
+  const openSubscriptions = new Map<string, string>();
+  const socketIds = new WeakMap<object, number>();
+  let nextSocketId = 0;
+  const subscriptionKey = (ctx: object, id: string): string => {
+    let socket = socketIds.get(ctx);
+    if (socket === undefined) socketIds.set(ctx, (socket = ++nextSocketId));
+    return `${socket}:${id}`;
+  };
   const documentId = documentIds();
   const wsHandler = makeHandler<Record<string, unknown>>({
     // Subscribers that sent the same document with the same variables and scope share one
@@ -160,7 +174,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     },
     // Everything Apollo does over HTTP, in the same order; errors returned here go to this one
     // subscription as an `error` message and leave the socket open for the next.
-    onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const caller = wsCallers.get(ctx);
       if (!caller) return [unauthenticated()];
       const textRefusal = checkDocumentText(payload.query, limits);
@@ -180,6 +194,11 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
       if (limited) return [limited];
       const rateLimited = await rateLimit.consume(caller, document, operation);
       if (rateLimited) return [rateLimited];
+      if (operation.operation === 'subscription' && options.metrics) {
+        const field = subscriptionField(operation);
+        openSubscriptions.set(subscriptionKey(ctx, id), field);
+        options.metrics.subscriptionStarted(field);
+      }
       return {
         schema,
         document,
@@ -187,6 +206,14 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
         variableValues: payload.variables,
         contextValue: { ...options.context, caller } satisfies Context,
       };
+    },
+    // Called when a subscription ends for any reason: completed, cancelled, or its socket closed.
+    onComplete: (ctx, id) => {
+      const key = subscriptionKey(ctx, id);
+      const field = openSubscriptions.get(key);
+      if (field === undefined) return;
+      openSubscriptions.delete(key);
+      options.metrics?.subscriptionEnded(field);
     },
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
@@ -244,6 +271,12 @@ function operationGuard(limits: OperationLimits, rateLimit: MutationRateLimit): 
       };
     },
   };
+}
+
+/** The root field a subscription operation subscribes to (a subscription has exactly one). */
+function subscriptionField(operation: OperationDefinitionNode): string {
+  const [first] = operation.selectionSet.selections;
+  return first?.kind === Kind.FIELD ? first.name.value : 'unknown';
 }
 
 /** The `query` of a GET's query string or of a POST's JSON body, when it is text. */

@@ -9,10 +9,12 @@ import type {
   PlaybackRecord,
   PlaybackStatus,
 } from '../calls/call.js';
+import { CallState as CALL_STATES, PlaybackStatus as PLAYBACK_STATUSES, TERMINAL_CALL_STATES } from '../calls/call.js';
 import type {
   CallStore,
   CallStoreTransaction,
   IdempotencyRecord,
+  LiveWork,
   ListCallsQuery,
   OutboxLease,
   NewCallEvent,
@@ -147,6 +149,33 @@ export class SqlCallStore implements CallStore {
       .limit(limit)
       .execute();
     return rows.map(toCall);
+  }
+
+  async countLiveWork(): Promise<LiveWork> {
+    const live = Object.values(CALL_STATES).filter((state) => !TERMINAL_CALL_STATES.has(state));
+    const byState = await this.db
+      .selectFrom('calls')
+      .select(['state', (eb) => eb.fn.countAll<number | string>().as('count')])
+      .where('state', 'in', live)
+      .groupBy('state')
+      .execute();
+    const queued = await this.db
+      .selectFrom('calls')
+      .innerJoin('playbacks', 'playbacks.call_id', 'calls.id')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('calls.state', 'in', live)
+      .where('playbacks.status', '=', PLAYBACK_STATUSES.QUEUED)
+      .executeTakeFirstOrThrow();
+    const pending = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('status', '=', OutboxStatus.PENDING)
+      .executeTakeFirstOrThrow();
+    return {
+      callsByState: Object.fromEntries(byState.map((row) => [row.state, Number(row.count)])),
+      queuedPlaybacks: Number(queued.count),
+      pendingRequests: Number(pending.count),
+    };
   }
 
   async deleteIdempotencyKeys(before: Date): Promise<number> {
