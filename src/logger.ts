@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { logContextFields } from './log-context.js';
 
 /**
  * Paths pino blanks out wherever they appear, so a credential that reaches a log line by
@@ -18,8 +19,12 @@ export const REDACTED_PATHS = [
   '*.apiToken',
 ];
 
-/** The service's logger: JSON lines to stdout, or to `destination` (tests capture it). */
+/**
+ * The service's logger: JSON lines to stdout, or to `destination` (tests capture it). Lines
+ * written within a call's work carry its `callId` (see `log-context.ts`); request lines carry
+ * Fastify's `reqId`.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: logContextFields };
   return destination ? pino(options, destination) : pino(options);
 }

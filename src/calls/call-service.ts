@@ -8,6 +8,7 @@ import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause, moveCall } from './call-state-machine.js';
 import type { CallStore, CallStoreTransaction } from './call-store.js';
 import type { ChangeNotifier } from './change-notifier.js';
+import { withCallLogContext } from '../log-context.js';
 import { EffectRunner, type EffectOutcome } from './effect-runner.js';
 import { OutboxStatus, type OutboxItem } from './outbox.js';
 import { ProviderError, type ProviderCallStatus, type VoiceGateway } from './voice-gateway.js';
@@ -95,10 +96,12 @@ export class CallService {
     this.clock = options.clock ?? (() => new Date());
     this.instanceId = options.instanceId ?? `pid-${process.pid}`;
     this.leaseMs = options.outboxLeaseMs ?? 30_000;
-    this.runner = new EffectRunner((item) => this.perform(item), options.logger);
+    // Set where each request is actually sent: a queued dial starts from whichever call's
+    // completion freed its turn, and must not be logged as that call's.
+    this.runner = new EffectRunner((item) => withCallLogContext(item.callId, () => this.perform(item)), options.logger);
     this.dialer = new CallDialer({
       callsPerSecond: options.callsPerSecond ?? 1,
-      dial: (item) => this.dial(item),
+      dial: (item) => withCallLogContext(item.callId, () => this.dial(item)),
       logger: options.logger,
     });
   }
@@ -309,6 +312,10 @@ export class CallService {
    * changed anything.
    */
   async reconcile(callId: string): Promise<boolean> {
+    return withCallLogContext(callId, () => this.reconcileInContext(callId));
+  }
+
+  private async reconcileInContext(callId: string): Promise<boolean> {
     const call = await this.requireCall(callId);
     if (isTerminal(call.state) || !call.providerCallId) return false;
     const status = await this.gateway.getCallStatus(call.providerCallId);
