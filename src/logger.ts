@@ -1,5 +1,4 @@
 import { pino, type Logger } from 'pino';
-import { logContextFields } from './log-context.js';
 
 /**
  * Paths pino blanks out wherever they appear, so a credential that reaches a log line by
@@ -19,12 +18,8 @@ export const REDACTED_PATHS = [
   '*.apiToken',
 ];
 
-/**
- * The service's logger: JSON lines to stdout, or to `destination` (tests capture it). Lines
- * written within a call's work carry its `callId` (see `log-context.ts`); request lines carry
- * Fastify's `reqId`.
- */
+/** The service's logger: JSON lines to stdout, or to `destination` (tests capture it). */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: logContextFields };
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }

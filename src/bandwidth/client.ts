@@ -189,6 +189,8 @@ export class BandwidthClient implements VoiceGateway {
   private readonly rateLimitWaitCapMs: number;
   private readonly logger: BandwidthClientLogger | undefined;
   private readonly observer: BandwidthRequestObserver | undefined;
+  /** Put on every log line; `forCall` views set our call id here. */
+  private logFields: Readonly<Record<string, unknown>> = {};
 
   constructor(options: BandwidthClientOptions) {
     for (const key of ['userId', 'apiToken', 'apiSecret'] as const) {
@@ -213,6 +215,13 @@ export class BandwidthClient implements VoiceGateway {
    * `POST /calls`. Retried only on 429 and ECONNREFUSED; after a timeout, reset or 5xx the call may
    * exist, so the error is surfaced for the caller to reconcile (by tag) rather than ringing twice.
    */
+  forCall(callId: string): BandwidthClient {
+    // A view sharing everything with this client but the fields it logs.
+    const view = Object.create(this) as BandwidthClient;
+    view.logFields = { ...this.logFields, callId };
+    return view;
+  }
+
   async createCall(request: CreateProviderCall): Promise<{ providerCallId: string }> {
     const response = await this.send('POST', 'calls', {
       json: {
@@ -341,6 +350,7 @@ export class BandwidthClient implements VoiceGateway {
     if (options.searchParams !== undefined) url.search = options.searchParams.toString();
     // Only the path is logged or put into errors: no origin, no query (phone numbers), no credentials.
     const label: BandwidthRequestLabel = { method, path: url.pathname };
+    const logged = { ...this.logFields, ...label };
     const endpoint = `${method} /${path.replace(/^calls\/[^/]+/, 'calls/{callId}')}`;
     const observer = this.observer;
     const rule = RETRY_RULES[options.retry];
@@ -384,7 +394,7 @@ export class BandwidthClient implements VoiceGateway {
             (response) => {
               observer?.attempted(endpoint, response.statusCode, elapsedMs());
               this.logger?.debug(
-                { ...label, status: response.statusCode, durationMs: elapsedMs(), attempt: counter.attempts },
+                { ...logged, status: response.statusCode, durationMs: elapsedMs(), attempt: counter.attempts },
                 'bandwidth request',
               );
               return response;
@@ -395,7 +405,7 @@ export class BandwidthClient implements VoiceGateway {
               if (!error.response) observer?.attempted(endpoint, 'error', elapsedMs());
               observer?.retried(endpoint);
               this.logger?.warn(
-                { ...label, attempt: counter.attempts + 1, reason: failureReason(error), waitedMs: Math.round(plannedDelayMs) },
+                { ...logged, attempt: counter.attempts + 1, reason: failureReason(error), waitedMs: Math.round(plannedDelayMs) },
                 'retrying bandwidth request',
               );
             },
@@ -437,7 +447,7 @@ export class BandwidthClient implements VoiceGateway {
     if (error instanceof RequestError) {
       const errno = error.code;
       const timedOut = error instanceof TimeoutError || errno === 'ETIMEDOUT';
-      this.logger?.debug({ ...label, errno, durationMs: elapsedMs(), attempt: attempts }, 'bandwidth request failed');
+      this.logger?.debug({ ...this.logFields, ...label, errno, durationMs: elapsedMs(), attempt: attempts }, 'bandwidth request failed');
       return BandwidthError.fromTransportFailure(label, {
         errno,
         timedOut,

@@ -8,7 +8,6 @@ import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause, moveCall } from './call-state-machine.js';
 import type { CallStore, CallStoreTransaction } from './call-store.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { withCallLogContext } from '../log-context.js';
 import { EffectRunner, type EffectOutcome } from './effect-runner.js';
 import { OutboxStatus, type OutboxItem } from './outbox.js';
 import { ProviderError, type ProviderCallStatus, type VoiceGateway } from './voice-gateway.js';
@@ -96,12 +95,10 @@ export class CallService {
     this.clock = options.clock ?? (() => new Date());
     this.instanceId = options.instanceId ?? `pid-${process.pid}`;
     this.leaseMs = options.outboxLeaseMs ?? 30_000;
-    // Set where each request is actually sent: a queued dial starts from whichever call's
-    // completion freed its turn, and must not be logged as that call's.
-    this.runner = new EffectRunner((item) => withCallLogContext(item.callId, () => this.perform(item)), options.logger);
+    this.runner = new EffectRunner((item) => this.perform(item), options.logger);
     this.dialer = new CallDialer({
       callsPerSecond: options.callsPerSecond ?? 1,
-      dial: (item) => withCallLogContext(item.callId, () => this.dial(item)),
+      dial: (item) => this.dial(item),
       logger: options.logger,
     });
   }
@@ -312,13 +309,9 @@ export class CallService {
    * changed anything.
    */
   async reconcile(callId: string): Promise<boolean> {
-    return withCallLogContext(callId, () => this.reconcileInContext(callId));
-  }
-
-  private async reconcileInContext(callId: string): Promise<boolean> {
     const call = await this.requireCall(callId);
     if (isTerminal(call.state) || !call.providerCallId) return false;
-    const status = await this.gateway.getCallStatus(call.providerCallId);
+    const status = await this.gateway.forCall(callId).getCallStatus(call.providerCallId);
     let changed = false;
     await this.change(callId, (m) => {
       changed = this.applyProviderStatus(m, status ?? missingAtProvider(call.providerCallId!, m.now));
@@ -422,7 +415,7 @@ export class CallService {
       if (found) return this.adoptDialled(item, found);
     }
     try {
-      const { providerCallId } = await this.gateway.createCall({
+      const { providerCallId } = await this.gateway.forCall(item.callId).createCall({
         from: effect.from,
         to: effect.to,
         callTimeoutSeconds: effect.callTimeoutSeconds ?? undefined,
@@ -467,7 +460,7 @@ export class CallService {
   /** The call as the provider knows it, found by our tag; 'unknown' when the provider cannot say. */
   private async findDialled(callId: string, to: string): Promise<ProviderCallStatus | null | 'unknown'> {
     try {
-      return await this.gateway.findCallByTag(callId, to);
+      return await this.gateway.forCall(callId).findCallByTag(callId, to);
     } catch (error) {
       this.logger.warn({ callId, err: describe(error) }, 'could not look up a call whose creation is uncertain');
       return 'unknown';
@@ -510,19 +503,20 @@ export class CallService {
     const now = this.clock();
     // Another instance took this entry over (ours looked dead): it sends, not us.
     if (!(await this.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.lease(now), now)))) return OK;
+    const gateway = this.gateway.forCall(item.callId);
     try {
       switch (effect.kind) {
         case 'play':
-          await this.gateway.playAudio(effect.providerCallId, { fileUrl: effect.fileUrl, loop: effect.loop, tag: effect.playbackId });
+          await gateway.playAudio(effect.providerCallId, { fileUrl: effect.fileUrl, loop: effect.loop, tag: effect.playbackId });
           break;
         case 'stop':
-          await this.gateway.stopAudio(effect.providerCallId);
+          await gateway.stopAudio(effect.providerCallId);
           break;
         case 'hangup':
-          await this.gateway.hangUp(effect.providerCallId);
+          await gateway.hangUp(effect.providerCallId);
           break;
         case 'answer':
-          await this.gateway.answer(effect.providerCallId);
+          await gateway.answer(effect.providerCallId);
           break;
         case 'create':
           throw new Error('calls are placed by the dialer');

@@ -5,6 +5,11 @@
  * rejects with a {@link ProviderError} when the provider refuses or cannot be reached.
  */
 export interface VoiceGateway {
+  /**
+   * The same gateway, naming our `callId` in what it logs about the requests made through it:
+   * the provider's own ids alone do not tell an operator which of our calls a line is about.
+   */
+  forCall(callId: string): VoiceGateway;
   /** Places an outbound call. Never retried blindly: a second call would ring the phone twice. */
   createCall(request: CreateProviderCall): Promise<{ providerCallId: string }>;
   /** Answers a ringing inbound call. */
