@@ -14,6 +14,8 @@ export interface Config {
   apiTokens: ApiToken[];
   /** Whether GraphQL introspection is answered; off by default in production so the schema is not handed to strangers. */
   graphqlIntrospection: boolean;
+  /** Whether a browser opening `GET /graphql` gets the GraphQL explorer (GraphiQL); off by default in production. */
+  graphqlExplorer: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
   database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema: string };
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhook,
     apiTokens,
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
+    graphqlExplorer: boolean(env, 'GRAPHQL_EXPLORER', env.NODE_ENV !== 'production'),
     mutationRateLimit: integer(env, 'MUTATION_RATE_LIMIT', 600, 0, 1_000_000),
     database: databaseConfig(env),
     redis: redisConfig(env),

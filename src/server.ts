@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health.route.js';
 import { registerMetricsRoute } from './http/metrics.route.js';
 import { buildCallSchema } from './graphql/schema.js';
 import { closeGracefully, createHttpApp } from './http/app.js';
+import { registerGraphQLExplorer } from './http/graphql-explorer.route.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
 import { ServiceMetrics } from './metrics.js';
@@ -104,6 +105,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerMetricsRoute(app, metrics);
     registerWebhookRoute(app, { service, metrics, ...config.webhook });
+    const explorerPage = config.graphqlExplorer ? registerGraphQLExplorer(app, { tokenRequired: config.apiTokens.length > 0 }) : undefined;
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(bus),
       context: { service, store, bus, eventFeeds: new CallEventFeeds(store, bus) },
@@ -111,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       introspection: config.graphqlIntrospection,
       mutationRateLimit: config.mutationRateLimit,
       metrics,
+      explorerPage,
     });
     await app.listen({ host: config.host, port: config.port });
     // Closing HTTP first stops new work, lets in-flight webhooks finish and closes WebSockets (1001).

@@ -1,5 +1,6 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -22,6 +23,7 @@ import { maskError, withoutSchemaHints } from '../graphql/errors.js';
 import { checkDocumentText, checkOperation, DEFAULT_OPERATION_LIMITS, OperationLimitCode, type OperationLimits } from '../graphql/operation-limits.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { identifyCaller } from './caller.js';
+import { wantsExplorer } from './graphql-explorer.route.js';
 import { bearerToken } from './credentials.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
 
@@ -50,6 +52,8 @@ export interface GraphQLRouteOptions {
    * Default 600.
    */
   mutationRateLimit?: number | MutationRateLimit;
+  /** The GraphQL explorer page, served to a browser that opens `GET /graphql`; absent: no explorer. */
+  explorerPage?: string;
   /** Counts open subscriptions by field. */
   metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
 }
@@ -94,7 +98,8 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     // The document's tokens are counted before Apollo sees it; this keeps the parser to the same limit regardless.
     parseOptions: { maxTokens: limits.maxTokens },
     formatError: (formatted, error) => formatError(formatted, error),
-    plugins: [fastifyApolloDrainPlugin(app), operationGuard(limits, rateLimit)],
+    // Apollo's landing page loads from the internet; the explorer (or nothing) takes its place.
+    plugins: [fastifyApolloDrainPlugin(app), operationGuard(limits, rateLimit), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -110,8 +115,9 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   });
 
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    // A WebSocket client authenticates with its connectionParams, in onConnect below.
-    if (request.ws || request.method === 'OPTIONS') return undefined;
+    // A WebSocket client authenticates with its connectionParams, in onConnect below; the
+    // explorer page holds nothing and asks for the token itself.
+    if (request.ws || request.method === 'OPTIONS' || explorerRequested(request)) return undefined;
     const caller = identifyCaller(bearerToken(request.headers.authorization), request.ip, apiTokens);
     if (!caller) {
       const error = unauthenticated();
@@ -220,14 +226,18 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
   });
 
-  // A WebSocket upgrade is a GET, so the GET route carries both handlers.
+  const explorerRequested = (request: FastifyRequest): boolean => options.explorerPage !== undefined && wantsExplorer(request);
+  // A WebSocket upgrade is a GET, so the GET route carries both handlers (and the explorer).
   app.route({
     method: 'GET',
     url: GRAPHQL_PATH,
     onRequest: authenticate,
     preHandler: limitDocumentText,
     errorHandler: requestErrors,
-    handler: httpHandler,
+    handler: (request, reply) =>
+      explorerRequested(request)
+        ? reply.type('text/html; charset=utf-8').send(options.explorerPage)
+        : httpHandler.call(app, request as Parameters<typeof httpHandler>[0], reply as Parameters<typeof httpHandler>[1]),
     wsHandler,
   });
   app.route({
