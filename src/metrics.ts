@@ -1,12 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BandwidthRequestObserver } from './bandwidth/client.js';
 import type { CallStore } from './calls/call-store.js';
-import { CallState, TERMINAL_CALL_STATES } from './calls/call.js';
+import { LIVE_CALL_STATES } from './calls/call.js';
 
 /** How a webhook delivery ended, as counted by `catapult_webhook_events_total`. */
 export type WebhookOutcome = 'applied' | 'recorded' | 'duplicate' | 'unmatched' | 'rejected' | 'unauthorized';
-
-const LIVE_STATES = Object.values(CallState).filter((state) => !TERMINAL_CALL_STATES.has(state));
 
 /**
  * The service's Prometheus metrics (`GET /metrics`), one registry per running service so that
@@ -86,7 +84,7 @@ export class ServiceMetrics {
 
   constructor(private readonly store: CallStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'catapult_' });
-    for (const state of LIVE_STATES) this.callsByState.set({ state }, 0);
+    for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, 0);
   }
 
   webhook(eventType: string, outcome: WebhookOutcome): void {
@@ -104,7 +102,7 @@ export class ServiceMetrics {
   /** The exposition text, with the live-work gauges read from the store first. */
   async render(): Promise<string> {
     const work = await this.store.countLiveWork();
-    for (const state of LIVE_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
+    for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
     this.audioQueueDepth.set(work.queuedPlaybacks);
     this.outboxBacklog.set(work.pendingRequests);
     return this.registry.metrics();

@@ -211,17 +211,17 @@ export class BandwidthClient implements VoiceGateway {
     this.observer = options.observer;
   }
 
-  /**
-   * `POST /calls`. Retried only on 429 and ECONNREFUSED; after a timeout, reset or 5xx the call may
-   * exist, so the error is surfaced for the caller to reconcile (by tag) rather than ringing twice.
-   */
+  /** A view sharing everything with this client (connections, limits, observer) but the `callId` it logs. */
   forCall(callId: string): BandwidthClient {
-    // A view sharing everything with this client but the fields it logs.
     const view = Object.create(this) as BandwidthClient;
     view.logFields = { ...this.logFields, callId };
     return view;
   }
 
+  /**
+   * `POST /calls`. Retried only on 429 and ECONNREFUSED; after a timeout, reset or 5xx the call may
+   * exist, so the error is surfaced for the caller to reconcile (by tag) rather than ringing twice.
+   */
   async createCall(request: CreateProviderCall): Promise<{ providerCallId: string }> {
     const response = await this.send('POST', 'calls', {
       json: {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Where the explorer's files are served from: under `/graphql`, so one proxy rule covers both. */
-export const EXPLORER_ASSETS_PATH = '/graphql/explorer';
+const EXPLORER_ASSETS_PATH = '/graphql/explorer';
 
 const require = createRequire(import.meta.url);
 
@@ -35,8 +35,9 @@ const ASSETS: Record<string, { packageName: string; file: string; type: string }
  *
  * With API tokens configured, the page asks for one and sends it as `Authorization` on HTTP and
  * in `connectionParams` on the WebSocket.
+ *
+ * Serves the explorer's files and returns its page, which the `GET /graphql` route hands to browsers.
  */
-/** Serves the explorer's files and returns its page, which the `GET /graphql` route hands to browsers. */
 export function registerGraphQLExplorer(app: FastifyInstance, options: { tokenRequired: boolean }): string {
   const files = new Map(Object.entries(ASSETS).map(([name, asset]) => [name, { body: readFileSync(packageFile(asset.packageName, asset.file)), type: asset.type }]));
   app.get(`${EXPLORER_ASSETS_PATH}/:file`, async (request, reply) => {

@@ -152,15 +152,8 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
-  // Subscriptions counted as open, by socket and operation id, with the field they subscribe to.
-  const openSubscriptions = new Map<string, string>();
-  const socketIds = new WeakMap<object, number>();
-  let nextSocketId = 0;
-  const subscriptionKey = (ctx: object, id: string): string => {
-    let socket = socketIds.get(ctx);
-    if (socket === undefined) socketIds.set(ctx, (socket = ++nextSocketId));
-    return `${socket}:${id}`;
-  };
+  // Subscriptions counted as open: per socket, operation id → the field subscribed to.
+  const openSubscriptions = new WeakMap<object, Map<string, string>>();
   const documentId = documentIds();
   const wsHandler = makeHandler<Record<string, unknown>>({
     // Subscribers that sent the same document with the same variables and scope share one
@@ -202,7 +195,9 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
       if (rateLimited) return [rateLimited];
       if (operation.operation === 'subscription' && options.metrics) {
         const field = subscriptionField(operation);
-        openSubscriptions.set(subscriptionKey(ctx, id), field);
+        let open = openSubscriptions.get(ctx);
+        if (!open) openSubscriptions.set(ctx, (open = new Map()));
+        open.set(id, field);
         options.metrics.subscriptionStarted(field);
       }
       return {
@@ -215,10 +210,10 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     },
     // Called when a subscription ends for any reason: completed, cancelled, or its socket closed.
     onComplete: (ctx, id) => {
-      const key = subscriptionKey(ctx, id);
-      const field = openSubscriptions.get(key);
+      const open = openSubscriptions.get(ctx);
+      const field = open?.get(id);
       if (field === undefined) return;
-      openSubscriptions.delete(key);
+      open!.delete(id);
       options.metrics?.subscriptionEnded(field);
     },
     onNext: (_ctx, _id, _payload, _args, result) =>

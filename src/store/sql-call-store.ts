@@ -9,7 +9,7 @@ import type {
   PlaybackRecord,
   PlaybackStatus,
 } from '../calls/call.js';
-import { CallState as CALL_STATES, PlaybackStatus as PLAYBACK_STATUSES, TERMINAL_CALL_STATES } from '../calls/call.js';
+import { LIVE_CALL_STATES, PlaybackStatus as PLAYBACK_STATUSES } from '../calls/call.js';
 import type {
   CallStore,
   CallStoreTransaction,
@@ -152,7 +152,7 @@ export class SqlCallStore implements CallStore {
   }
 
   async countLiveWork(): Promise<LiveWork> {
-    const live = Object.values(CALL_STATES).filter((state) => !TERMINAL_CALL_STATES.has(state));
+    const live = [...LIVE_CALL_STATES];
     const byState = await this.db
       .selectFrom('calls')
       .select(['state', (eb) => eb.fn.countAll<number | string>().as('count')])
