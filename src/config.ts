@@ -16,6 +16,8 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** Whether a browser opening `GET /graphql` gets the GraphQL explorer (GraphiQL); off by default in production. */
   graphqlExplorer: boolean;
+  /** Whether the call console (the browser app at `/console/`) is served; off by default in production. */
+  callConsole: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
   database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema: string };
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiTokens,
     graphqlIntrospection: boolean(env, 'GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
     graphqlExplorer: boolean(env, 'GRAPHQL_EXPLORER', env.NODE_ENV !== 'production'),
+    callConsole: boolean(env, 'CALL_CONSOLE', env.NODE_ENV !== 'production'),
     mutationRateLimit: integer(env, 'MUTATION_RATE_LIMIT', 600, 0, 1_000_000),
     database: databaseConfig(env),
     redis: redisConfig(env),

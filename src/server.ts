@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health.route.js';
 import { registerMetricsRoute } from './http/metrics.route.js';
 import { buildCallSchema } from './graphql/schema.js';
 import { closeGracefully, createHttpApp } from './http/app.js';
+import { CALL_CONSOLE_PATH, registerCallConsole } from './http/call-console.route.js';
 import { registerGraphQLExplorer } from './http/graphql-explorer.route.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
@@ -115,6 +116,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       metrics,
       explorerPage,
     });
+    if (config.callConsole) await registerCallConsole(app);
     await app.listen({ host: config.host, port: config.port });
     // Closing HTTP first stops new work, lets in-flight webhooks finish and closes WebSockets (1001).
     closers.push(() => closeGracefully(app, config.shutdownTimeoutMs));
@@ -132,7 +134,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     if (simulator) await announceIncomingCallsTo(simulator, callbackUrl(publicUrl, config.webhook));
     await service.resume();
-    logger.info({ url, graphql: `${url}/graphql`, publicUrl }, 'listening');
+    const consoleUrl = config.callConsole ? { console: `${url}${CALL_CONSOLE_PATH}` } : {};
+    logger.info({ url, graphql: `${url}/graphql`, ...consoleUrl, publicUrl }, 'listening');
 
     return { url, simulator, service, store, bus, close: closeAll };
   } catch (error) {

@@ -1,21 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { chromium } from 'playwright-core';
 import { ANSWERS, CREATE_CALL, FROM, type CallView } from './support/documents.js';
-import { disposeAll, onDispose, startTestService } from './support/test-service.js';
+import { launchBrowser } from './support/browser.js';
+import { disposeAll, startTestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
 const asHtml = { accept: 'text/html,application/xhtml+xml' };
-
-/** Debian's Chromium, headless (a fresh profile each time), with nothing that would reach for the internet. */
-async function browser() {
-  const instance = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  onDispose(() => instance.close());
-  return instance;
-}
 
 describe('GraphQL explorer', () => {
   it('serves GraphiQL to a browser opening /graphql, with every file from this service', async () => {
@@ -52,7 +42,7 @@ describe('GraphQL explorer', () => {
   it('runs a subscription in a real browser and shows what it streams', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });
-    const tab = await (await browser()).newPage();
+    const tab = await (await launchBrowser()).newPage();
     const failed: string[] = [];
     tab.on('requestfailed', (request) => failed.push(request.url()));
     await tab.goto(`${service.url}/graphql#query=${encodeURIComponent('subscription { callUpdated { id state } }')}`);

@@ -1,0 +1,31 @@
+import { useCallback, useState } from 'react';
+import { ApiError } from './api-connection';
+
+export interface Mutation<TArgs extends unknown[]> {
+  run(...args: TArgs): Promise<boolean>;
+  pending: boolean;
+  error: ApiError | undefined;
+}
+
+/** Runs a request, keeping whether it is in flight and how it failed, for a form or a button. */
+export function useMutation<TArgs extends unknown[]>(send: (...args: TArgs) => Promise<unknown>): Mutation<TArgs> {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const run = useCallback(
+    async (...args: TArgs): Promise<boolean> => {
+      setPending(true);
+      setError(undefined);
+      try {
+        await send(...args);
+        return true;
+      } catch (failure) {
+        setError(failure instanceof ApiError ? failure : new ApiError(String(failure), 'CONSOLE_ERROR'));
+        return false;
+      } finally {
+        setPending(false);
+      }
+    },
+    [send],
+  );
+  return { run, pending, error };
+}

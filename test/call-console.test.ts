@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from './support/browser.js';
+import { CREATE_CALL, FROM, PLAY_AUDIO, type CallView } from './support/documents.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+import { disposeAll, onDispose, startTestService, waitForCall, type TestService } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+const CALLER = '+13233326955';
+
+/** A tab on the console, failing the test on any script error or failed request. */
+async function openConsole(base: string): Promise<{ tab: Page; problems: string[] }> {
+  const tab = await (await launchBrowser()).newPage();
+  const problems: string[] = [];
+  tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  tab.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  await tab.goto(`${base}/console/`);
+  return { tab, problems };
+}
+
+async function waitUntilLive(tab: Page): Promise<void> {
+  await tab.locator('[data-status="connected"]').waitFor({ timeout: 10_000 });
+}
+
+/** Waits until at least `count` elements match `selector` (the page's DOM is not typed here, so the check is a string). */
+async function waitForCount(tab: Page, selector: string, count: number): Promise<void> {
+  await tab.waitForFunction(`document.querySelectorAll(${JSON.stringify(selector)}).length >= ${count}`, undefined, { timeout: 10_000 });
+}
+
+/** The timeline as shown: each event's sequence and type, and the notes between them. */
+async function shownTimeline(tab: Page): Promise<{ events: { sequence: number; type: string }[]; resumed: number; gaps: number }> {
+  return tab.$eval('.timeline', (list) => ({
+    events: [...list.querySelectorAll('li[data-sequence]')].map((item) => ({ sequence: Number(item.getAttribute('data-sequence')), type: item.getAttribute('data-type')! })),
+    resumed: list.querySelectorAll('li[data-resumed-after]').length,
+    gaps: list.querySelectorAll('li[data-gap]').length,
+  }));
+}
+
+/** Waits until the page's timeline holds the call's whole log as the service has it, then compares them. */
+async function expectTimelineToMatchLog(tab: Page, service: TestService, callId: string): Promise<{ resumed: number }> {
+  const call = await waitForCall(service, callId, 'the call to end', (c) => c.state === 'COMPLETED' || c.state === 'FAILED');
+  const log = call.events!.map((event) => ({ sequence: event.sequence, type: event.type }));
+  await waitForCount(tab, '.timeline li[data-sequence]', log.length);
+  const shown = await shownTimeline(tab);
+  expect(shown.events).toEqual(log);
+  expect(shown.gaps).toBe(0);
+  return { resumed: shown.resumed };
+}
+
+describe('call console', () => {
+  it('is served at /console/ with every file from this service', async () => {
+    const service = await startTestService();
+    const bare = await fetch(`${service.url}/console`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, '/console/']);
+    const page = await fetch(`${service.url}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    // Inline data: URLs load nothing; everything else must come from the service itself.
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, source]) => source!).filter((source) => !source.startsWith('data:'));
+    expect(sources.length).toBeGreaterThanOrEqual(2);
+    for (const source of sources) {
+      expect(source).toMatch(/^\/console\/assets\//);
+      const asset = await fetch(`${service.url}${source}`);
+      expect([source, asset.status]).toEqual([source, 200]);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+    }
+    const missing = await fetch(`${service.url}/console/assets/nothing.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ statusCode: 404 });
+  });
+
+  it('is off with CALL_CONSOLE=false', async () => {
+    const service = await startTestService({ CALL_CONSOLE: 'false' });
+    expect((await fetch(`${service.url}/console/`)).status).toBe(404);
+  });
+
+  it('places a call from the page and shows it ring, answer, play and end as the timeline grows', async () => {
+    const service = await startTestService();
+    // Slow enough to see each state on the page; the far end never hangs up by itself.
+    await service.sim('PATCH', '/control/settings', { answerDelayMs: 1500, playbackDurationMs: 1000 });
+    const { tab, problems } = await openConsole(service.url);
+    await waitUntilLive(tab);
+
+    await tab.getByRole('button', { name: 'Place call' }).click();
+    const detail = tab.locator('article.call-detail');
+    await detail.locator('header [data-state="RINGING"]').waitFor({ timeout: 5_000 });
+    const callId = (await detail.getAttribute('data-call-id'))!;
+    expect(await tab.locator(`table.calls tr[data-call-id="${callId}"]`).textContent()).toContain(`${FROM} → +19195550123`);
+    await tab.locator('.timeline li[data-type="call.requested"]').waitFor();
+
+    await detail.locator('header [data-state="ACTIVE"]').waitFor({ timeout: 5_000 });
+    await detail.locator('.now-playing', { hasText: 'hello.mp3' }).waitFor({ timeout: 5_000 });
+    await tab.locator('.timeline li[data-type="answer"]').waitFor();
+    await waitForCount(tab, '.call-detail .playbacks li[data-status="DONE"]', 2);
+    expect(await detail.locator('.playbacks').textContent()).toMatch(/Done hello\.mp3.*Done menu\.wav/);
+
+    await detail.getByRole('button', { name: 'Hang up' }).click();
+    await detail.locator('header [data-state="COMPLETED"]').waitFor({ timeout: 5_000 });
+    await tab.locator(`table.calls tr[data-call-id="${callId}"] [data-state="COMPLETED"]`).waitFor();
+    const { resumed } = await expectTimelineToMatchLog(tab, service, callId);
+    expect(resumed).toBe(0);
+    const types = (await shownTimeline(tab)).events.map((event) => event.type);
+    expect(types).toEqual(expect.arrayContaining(['call.requested', 'answer', 'playback', 'call.hung_up', 'hangup']));
+    expect(problems).toEqual([]);
+  });
+
+  it('answers an inbound call and queues audio on it from the page', async () => {
+    const service = await startTestService();
+    await service.sim('PATCH', '/control/settings', { playbackDurationMs: 300 });
+    const { tab, problems } = await openConsole(service.url);
+    await waitUntilLive(tab);
+
+    await service.sim('POST', '/control/incoming', { from: CALLER, to: FROM });
+    const row = tab.locator('table.calls tbody tr', { hasText: CALLER });
+    await row.locator('[data-state="RINGING"]').waitFor({ timeout: 5_000 });
+    expect(await row.textContent()).toContain('Inbound');
+    await row.click();
+    const detail = tab.locator('article.call-detail');
+    await detail.getByRole('button', { name: 'Answer' }).click();
+    await detail.locator('header [data-state="ACTIVE"]').waitFor({ timeout: 5_000 });
+
+    await detail.getByLabel('Audio file URL').fill('https://example.com/audio/welcome.wav');
+    await detail.getByRole('button', { name: 'Queue' }).click();
+    await detail.locator('.playbacks li[data-status="DONE"]', { hasText: 'welcome.wav' }).waitFor({ timeout: 5_000 });
+
+    await detail.getByRole('button', { name: 'Hang up' }).click();
+    await detail.locator('header [data-state="COMPLETED"]').waitFor({ timeout: 5_000 });
+    await expectTimelineToMatchLog(tab, service, (await detail.getAttribute('data-call-id'))!);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows why a request was refused, with its error code', async () => {
+    const service = await startTestService();
+    const { tab } = await openConsole(service.url);
+    await waitUntilLive(tab);
+    await tab.getByLabel('To', { exact: true }).fill('not a number');
+    await tab.getByRole('button', { name: 'Place call' }).click();
+    const alert = tab.getByRole('form', { name: 'Place a call' }).getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/BAD_USER_INPUT/);
+    const { data } = await service.gql<{ calls: { nodes: unknown[] } }>('{ calls { nodes { id } } }');
+    expect(data!.calls.nodes).toEqual([]);
+  });
+
+  it('asks for the API token when the service requires one, and keeps it for the tab', async () => {
+    const token = 'console-token-0123456789';
+    const service = await startTestService({ API_TOKENS: `${token}:all` });
+    const { tab, problems } = await openConsole(service.url);
+    const form = tab.getByRole('form', { name: 'API token' });
+    await form.waitFor({ timeout: 10_000 });
+
+    await form.getByLabel('Token').fill('not-the-token-0123456789');
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await form.getByRole('alert').waitFor();
+    expect(await form.getByRole('alert').textContent()).toContain('refused');
+
+    await form.getByLabel('Token').fill(token);
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await waitUntilLive(tab);
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
+    await tab.locator(`table.calls tr[data-call-id="${data!.createCall.id}"]`).waitFor({ timeout: 5_000 });
+
+    await tab.reload();
+    await waitUntilLive(tab);
+    expect(await form.count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('reconnects after the connection drops and resumes the timeline with no gap and no repeat', async () => {
+    const service = await startTestService();
+    await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
+    const proxy = await startTcpProxy(service.url);
+    onDispose(() => proxy.close());
+    const { tab } = await openConsole(proxy.url);
+    await waitUntilLive(tab);
+
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
+    const callId = data!.createCall.id;
+    await tab.locator(`table.calls tr[data-call-id="${callId}"]`).click();
+    await tab.locator('.timeline li[data-type="answer"]').waitFor({ timeout: 5_000 });
+
+    proxy.cut();
+    await tab.locator('[data-status="reconnecting"]').waitFor({ timeout: 5_000 });
+    // While the page is cut off, the call goes on and another call is placed.
+    for (const file of ['one.mp3', 'two.wav']) {
+      await service.gql(PLAY_AUDIO, { input: { callId, fileUrl: `https://example.com/audio/${file}` } });
+    }
+    const other = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550124' } });
+    await waitForCall(service, callId, 'both files to play', (call) => call.playbacks.filter((p) => p.status === 'DONE').length === 2);
+    await service.gql('mutation ($callId: ID!) { hangUpCall(callId: $callId) { id } }', { callId });
+    proxy.restore();
+
+    await waitUntilLive(tab);
+    const { resumed } = await expectTimelineToMatchLog(tab, service, callId);
+    expect(resumed).toBeGreaterThanOrEqual(1);
+    await tab.locator(`table.calls tr[data-call-id="${other.data!.createCall.id}"]`).waitFor({ timeout: 5_000 });
+    await tab.locator(`table.calls tr[data-call-id="${callId}"] [data-state="COMPLETED"]`).waitFor();
+  });
+});
