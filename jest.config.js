@@ -15,7 +15,7 @@ const common = {
   transform: {},
 };
 
-const backendIndependent = ['bandwidth-', 'group-commit\\.test', 'demo\\.test', 'graphql-explorer\\.test', 'call-console\\.test', 'config\\.test', 'schema-file\\.test', 'redis-change-bus\\.test', 'multi-instance\\.test'];
+const backendIndependent = ['bandwidth-', 'group-commit\\.test', 'demo\\.test', 'graphql-explorer\\.test', 'call-console\\.test', 'console-types\\.test', 'config\\.test', 'schema-file\\.test', 'redis-change-bus\\.test', 'multi-instance\\.test'];
 
 export default {
   testTimeout: 30000,

@@ -107,7 +107,7 @@ describe('call console', () => {
     expect(problems).toEqual([]);
   });
 
-  it('answers an inbound call and queues audio on it from the page', async () => {
+  it('answers an inbound call and queues, interrupts and stops audio on it from the page', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { playbackDurationMs: 300 });
     const { tab, problems } = await openConsole(service.url);
@@ -125,6 +125,27 @@ describe('call console', () => {
     await detail.getByLabel('Audio file URL').fill('https://example.com/audio/welcome.wav');
     await detail.getByRole('button', { name: 'Queue' }).click();
     await detail.locator('.playbacks li[data-status="DONE"]', { hasText: 'welcome.wav' }).waitFor({ timeout: 5_000 });
+
+    // A looping file, cut off by one that interrupts it, then a loop stopped outright.
+    const fileUrl = detail.getByLabel('Audio file URL');
+    await fileUrl.fill('https://example.com/audio/hold.mp3');
+    await detail.getByLabel('Loop').check();
+    await detail.getByRole('button', { name: 'Queue' }).click();
+    await detail.locator('.playbacks li[data-status="PLAYING"]', { hasText: 'hold.mp3' }).waitFor({ timeout: 5_000 });
+    await fileUrl.fill('https://example.com/audio/urgent.wav');
+    await detail.getByLabel('Loop').uncheck();
+    await detail.getByLabel('Interrupt').check();
+    await detail.getByRole('button', { name: 'Play now' }).click();
+    await detail.locator('.playbacks li[data-status="STOPPED"]', { hasText: 'hold.mp3' }).waitFor({ timeout: 5_000 });
+    await detail.locator('.playbacks li[data-status="DONE"]', { hasText: 'urgent.wav' }).waitFor({ timeout: 5_000 });
+    await fileUrl.fill('https://example.com/audio/hold.mp3');
+    await detail.getByLabel('Interrupt').uncheck();
+    await detail.getByLabel('Loop').check();
+    await detail.getByRole('button', { name: 'Queue' }).click();
+    await detail.locator('.now-playing', { hasText: 'hold.mp3 (looping)' }).waitFor({ timeout: 5_000 });
+    await detail.getByRole('button', { name: 'Stop audio' }).click();
+    await waitForCount(tab, '.call-detail .playbacks li[data-status="STOPPED"]', 2);
+    await detail.locator('.now-playing', { hasText: 'nothing' }).waitFor({ timeout: 5_000 });
 
     await detail.getByRole('button', { name: 'Hang up' }).click();
     await detail.locator('header [data-state="COMPLETED"]').waitFor({ timeout: 5_000 });
