@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser } from './support/browser.js';
 import { CREATE_CALL, FROM, PLAY_AUDIO, type CallView } from './support/documents.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
-import { disposeAll, onDispose, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { disposeAll, onDispose, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -15,6 +15,10 @@ async function openConsole(base: string): Promise<{ tab: Page; problems: string[
   const problems: string[] = [];
   tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   tab.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  // Content-Security-Policy violations, among others, only show up here.
+  tab.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
   await tab.goto(`${base}/console/`);
   return { tab, problems };
 }
@@ -23,9 +27,9 @@ async function waitUntilLive(tab: Page): Promise<void> {
   await tab.locator('[data-status="connected"]').waitFor({ timeout: 10_000 });
 }
 
-/** Waits until at least `count` elements match `selector` (the page's DOM is not typed here, so the check is a string). */
+/** Waits until at least `count` elements match `selector`. */
 async function waitForCount(tab: Page, selector: string, count: number): Promise<void> {
-  await tab.waitForFunction(`document.querySelectorAll(${JSON.stringify(selector)}).length >= ${count}`, undefined, { timeout: 10_000 });
+  await waitFor(`${count} × ${selector}`, async () => (await tab.locator(selector).count()) >= count, 10_000);
 }
 
 /** The timeline as shown: each event's sequence and type, and the notes between them. */
@@ -57,6 +61,7 @@ describe('call console', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const html = await page.text();
     // Inline data: URLs load nothing; everything else must come from the service itself.
     const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, source]) => source!).filter((source) => !source.startsWith('data:'));
@@ -187,6 +192,22 @@ describe('call console', () => {
     await tab.reload();
     await waitUntilLive(tab);
     expect(await form.count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the newest 200 calls in the list, however many arrive', async () => {
+    const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '60000' });
+    const { tab, problems } = await openConsole(service.url);
+    await waitUntilLive(tab);
+    const ids: string[] = [];
+    for (let i = 0; i < 205; i++) {
+      const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
+      ids.push(data!.createCall.id);
+    }
+    await tab.locator(`table.calls tr[data-call-id="${ids.at(-1)}"]`).waitFor({ timeout: 10_000 });
+    await waitFor('the oldest calls to leave the list', async () => (await tab.locator('table.calls tbody tr').count()) === 200, 10_000);
+    expect(await tab.locator(`table.calls tr[data-call-id="${ids[4]}"]`).count()).toBe(0);
+    expect(await tab.locator(`table.calls tr[data-call-id="${ids[5]}"]`).count()).toBe(1);
     expect(problems).toEqual([]);
   });
 

@@ -6,6 +6,8 @@ import type { CallFieldsFragment } from './gql/graphql';
 
 /** How many of the newest calls the list loads; later ones arrive through `callUpdated`. */
 const LOADED_CALLS = 50;
+/** How many calls the page keeps, newest first: on a busy service the list must not grow without end. */
+const KEPT_CALLS = 200;
 
 export interface LiveCalls {
   /** Newest first. */
@@ -18,6 +20,10 @@ export interface LiveCalls {
 /** Keeps whichever copy of a call has seen more of its log: updates can overtake a page load. */
 function newer(known: CallFieldsFragment | undefined, incoming: CallFieldsFragment): boolean {
   return !known || incoming.lastSequence >= known.lastSequence;
+}
+
+function newestFirst(calls: CallFieldsFragment[]): CallFieldsFragment[] {
+  return calls.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
 }
 
 /**
@@ -34,7 +40,8 @@ export function useLiveCalls(): LiveCalls {
     setById((known) => {
       const next = new Map(known);
       for (const call of incoming) if (newer(next.get(call.id), call)) next.set(call.id, call);
-      return next;
+      if (next.size <= KEPT_CALLS) return next;
+      return new Map(newestFirst([...next.values()]).slice(0, KEPT_CALLS).map((call) => [call.id, call]));
     });
   }, []);
 
@@ -57,7 +64,7 @@ export function useLiveCalls(): LiveCalls {
     });
   }, [connection, mergeAll]);
 
-  const calls = [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  const calls = newestFirst([...byId.values()]);
   const merge = useCallback((call: CallFieldsFragment) => mergeAll([call]), [mergeAll]);
   return { calls, error, merge };
 }

@@ -10,6 +10,17 @@ export const CALL_CONSOLE_PATH = '/console/';
 /** Where `npm run build` puts the console: `dist/console`, beside the compiled service. */
 export const CALL_CONSOLE_BUILD = fileURLToPath(new URL('../../console/', import.meta.url));
 
+/**
+ * The page can hang up calls, so no other site may frame it (clickjacking), and it loads and
+ * connects to nothing but this service: its own bundle, and the API on the same origin.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 export interface CallConsoleOptions {
   /** The folder holding the built console (index.html and assets/); the build's own by default. */
   root?: string;
@@ -34,7 +45,8 @@ export async function registerCallConsole(app: FastifyInstance, options: CallCon
     prefix: CALL_CONSOLE_PATH,
     // File names under assets/ carry a hash of their content; index.html names the current ones.
     setHeaders: (response, path) => {
-      response.setHeader('cache-control', path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      response.setHeader('cache-control', path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     },
     // Only what the build wrote: no directory listings, no dotfiles.
     dotfiles: 'deny',
