@@ -195,6 +195,35 @@ describe('call console', () => {
     expect(problems).toEqual([]);
   });
 
+  it('places a call once when its reply is lost and the button is pressed again', async () => {
+    const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '60000' });
+    const proxy = await startTcpProxy(service.url);
+    onDispose(() => proxy.close());
+    const { tab } = await openConsole(proxy.url);
+    await waitUntilLive(tab);
+    const callIds = async (): Promise<string[]> => {
+      const { data } = await service.gql<{ calls: { nodes: { id: string }[] } }>('{ calls { nodes { id } } }');
+      return data!.calls.nodes.map((call) => call.id);
+    };
+
+    proxy.loseReplies();
+    await tab.getByRole('button', { name: 'Place call' }).click();
+    const [placed] = await waitFor('the call to be placed', async () => ((await callIds()).length === 1 ? callIds() : undefined));
+    proxy.cut();
+    const form = tab.getByRole('form', { name: 'Place a call' });
+    await form.getByRole('alert').waitFor({ timeout: 5_000 });
+    expect(await form.getByRole('alert').textContent()).toContain('NOT_CONNECTED');
+    proxy.restore();
+    await waitUntilLive(tab);
+
+    await tab.getByRole('button', { name: 'Place call' }).click();
+    await tab.locator(`article.call-detail[data-call-id="${placed}"]`).waitFor({ timeout: 5_000 });
+    expect(await callIds()).toEqual([placed]);
+    // Once it succeeded, the next press is a new call.
+    await tab.getByRole('button', { name: 'Place call' }).click();
+    await waitFor('a second call', async () => (await callIds()).length === 2);
+  });
+
   it('keeps the newest 200 calls in the list, however many arrive', async () => {
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '60000' });
     const { tab, problems } = await openConsole(service.url);

@@ -210,14 +210,6 @@ export class ApiConnection {
     return operation.stop;
   }
 
-  /** Closes the socket for good (the page is going away). */
-  dispose(): void {
-    clearTimeout(this.retryTimer);
-    this.live.clear();
-    this.awaitingSocket.clear();
-    void this.client.dispose();
-  }
-
   private failure(error: unknown): ApiError {
     if (Array.isArray(error)) return apiErrorOf(error);
     if (isCloseEvent(error) && error.code === FORBIDDEN) return new ApiError('The service wants an API token', 'UNAUTHENTICATED');

@@ -6,6 +6,7 @@ import { AnswerCallMutation, HangUpCallMutation, PlayAudioMutation, StopAudioMut
 import { ErrorMessage } from './error-message';
 import { fileName, timeOfDay, titleCase } from './format';
 import type { CallFieldsFragment } from './gql/graphql';
+import { useIdempotencyKey } from './idempotency-key';
 import { useMutation } from './use-mutation';
 
 const ENDED = new Set<CallFieldsFragment['state']>(['COMPLETED', 'FAILED']);
@@ -41,7 +42,12 @@ function PlayAudioForm({ call }: { call: CallFieldsFragment }) {
   const [fileUrl, setFileUrl] = useState('https://example.com/audio/announcement.mp3');
   const [interrupt, setInterrupt] = useState(false);
   const [loop, setLoop] = useState(false);
-  const play = useMutation(() => connection.request(PlayAudioMutation, { input: { callId: call.id, fileUrl: fileUrl.trim(), interrupt, loop } }));
+  const idempotency = useIdempotencyKey();
+  const play = useMutation(async () => {
+    const input = { callId: call.id, fileUrl: fileUrl.trim(), interrupt, loop };
+    await connection.request(PlayAudioMutation, { input: { ...input, idempotencyKey: idempotency.key(JSON.stringify(input)) } });
+    idempotency.done();
+  });
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     void play.run();

@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef } from 'react';
 import { payloadSummary, timeOfDay } from './format';
 import { ErrorMessage } from './error-message';
 import { useCallTimeline, type TimelineEntry } from './use-call-timeline';
@@ -39,11 +40,21 @@ function Entry({ entry }: { entry: TimelineEntry }) {
 /** The call's log as it grows; a reconnect shows where it resumed, and the numbering shows nothing is missing. */
 export function CallTimeline({ callId }: { callId: string }) {
   const { entries, error } = useCallTimeline(callId);
+  const list = useRef<HTMLOListElement>(null);
+  // Follows new events while the reader is at the end; leaves them alone once they scroll back.
+  const following = useRef(true);
+  useLayoutEffect(() => {
+    if (following.current && list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [entries.length]);
+  const onScroll = (): void => {
+    const element = list.current;
+    if (element) following.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
+  };
   return (
     <section className="timeline-section">
       <h3>Timeline</h3>
       <ErrorMessage error={error} />
-      <ol className="timeline" aria-label="Timeline">
+      <ol className="timeline" aria-label="Timeline" ref={list} onScroll={onScroll}>
         {entries.map((entry) => (
           <Entry key={entry.kind === 'event' ? `e${entry.event.sequence}` : entry.kind === 'gap' ? `g${entry.from}` : `r${entry.at.getTime()}-${entry.afterSequence}`} entry={entry} />
         ))}

@@ -34,7 +34,14 @@ export function CallsList(props: { calls: CallFieldsFragment[]; selectedId: stri
             data-call-id={call.id}
             aria-selected={call.id === props.selectedId}
             className={call.id === props.selectedId ? 'selected' : undefined}
+            tabIndex={0}
             onClick={() => props.onSelect(call.id)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                props.onSelect(call.id);
+              }
+            }}
           >
             <td>
               <StateBadge state={call.state} />

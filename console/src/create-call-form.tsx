@@ -3,6 +3,7 @@ import { useConnection } from './connection-context';
 import { CreateCallMutation } from './documents';
 import { ErrorMessage } from './error-message';
 import type { CallFieldsFragment } from './gql/graphql';
+import { useIdempotencyKey } from './idempotency-key';
 import { useMutation } from './use-mutation';
 
 /** One URL per line; blank lines are ignored. */
@@ -20,9 +21,13 @@ export function CreateCallForm({ onCreated }: { onCreated(call: CallFieldsFragme
   const [to, setTo] = useState('+19195550123');
   const [audio, setAudio] = useState('https://example.com/audio/hello.mp3\nhttps://example.com/audio/menu.wav');
   const [ringTimeout, setRingTimeout] = useState('');
+  const idempotency = useIdempotencyKey();
   const create = useMutation(async () => {
     const callTimeoutSeconds = ringTimeout.trim() === '' ? undefined : Number(ringTimeout);
-    const { createCall } = await connection.request(CreateCallMutation, { input: { from: from.trim(), to: to.trim(), audio: audioLines(audio), callTimeoutSeconds } });
+    const input = { from: from.trim(), to: to.trim(), audio: audioLines(audio), callTimeoutSeconds };
+    const idempotencyKey = idempotency.key(JSON.stringify(input));
+    const { createCall } = await connection.request(CreateCallMutation, { input: { ...input, idempotencyKey } });
+    idempotency.done();
     onCreated(createCall);
   });
   const submit = (event: FormEvent): void => {

@@ -9,7 +9,6 @@ import './styles.css';
 const url = new URL('/graphql', window.location.href);
 url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 const connection = new ApiConnection({ url: url.href });
-window.addEventListener('pagehide', () => connection.dispose());
 
 createRoot(document.getElementById('console')!).render(
   <StrictMode>

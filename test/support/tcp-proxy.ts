@@ -12,6 +12,11 @@ export interface TcpProxy {
    */
   cut(): void;
   restore(): void;
+  /**
+   * From now until `cut`, passes what clients send but drops what the service answers: a request
+   * arrives and is done, and its reply is lost with the connection.
+   */
+  loseReplies(): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +25,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
   let down = false;
+  let losingReplies = false;
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
@@ -36,7 +42,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       });
     }
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!losingReplies) client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: listening } = server.address() as AddressInfo;
@@ -47,10 +55,14 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     },
     cut() {
       down = true;
+      losingReplies = false;
       for (const socket of sockets) socket.resetAndDestroy();
     },
     restore() {
       down = false;
+    },
+    loseReplies() {
+      losingReplies = true;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
