@@ -195,6 +195,31 @@ describe('call console', () => {
     expect(problems).toEqual([]);
   });
 
+  it('notices a connection gone silent, reconnects and resumes the timeline', async () => {
+    const service = await startTestService();
+    await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
+    const proxy = await startTcpProxy(service.url);
+    onDispose(() => proxy.close());
+    const { tab } = await openConsole(proxy.url);
+    await waitUntilLive(tab);
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
+    const callId = data!.createCall.id;
+    await tab.locator(`table.calls tr[data-call-id="${callId}"]`).click();
+    await tab.locator('.timeline li[data-type="answer"]').waitFor({ timeout: 5_000 });
+
+    // Nothing is closed, nothing arrives: only the console's ping without a pong can tell.
+    proxy.silence();
+    await service.gql(PLAY_AUDIO, { input: { callId, fileUrl: 'https://example.com/audio/one.mp3' } });
+    await tab.locator('[data-status="reconnecting"]').waitFor({ timeout: 15_000 });
+    await waitForCall(service, callId, 'the file to play', (call) => call.playbacks.some((p) => p.status === 'DONE'));
+    await service.gql('mutation ($callId: ID!) { hangUpCall(callId: $callId) { id } }', { callId });
+    proxy.restore();
+
+    await waitUntilLive(tab);
+    const { resumed } = await expectTimelineToMatchLog(tab, service, callId);
+    expect(resumed).toBeGreaterThanOrEqual(1);
+  });
+
   it('places a call once when its reply is lost and the button is pressed again', async () => {
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '60000' });
     const proxy = await startTcpProxy(service.url);

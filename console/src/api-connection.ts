@@ -39,6 +39,8 @@ export interface ApiConnectionOptions {
   /** How often to ping, and how long a pong may take before the socket is treated as dead (a half-open TCP connection never closes by itself). */
   keepAliveMs?: number;
   pongTimeoutMs?: number;
+  /** How long opening a socket may take before the attempt is abandoned and retried (a silent network never answers the upgrade). */
+  connectTimeoutMs?: number;
 }
 
 const TOKEN_KEY = 'catapult-api-token';
@@ -83,21 +85,28 @@ export class ApiConnection {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private socket: WebSocket | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ApiConnectionOptions) {
     this.storage = options.storage ?? sessionStorage;
     this.token = this.storage.getItem(TOKEN_KEY) ?? '';
-    const pongTimeoutMs = options.pongTimeoutMs ?? 5_000;
+    const pongTimeoutMs = options.pongTimeoutMs ?? 3_000;
+    const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    // A dead socket is terminated rather than closed: a close handshake over a dead link waits.
+    const abandon = (): void => this.client.terminate();
     this.client = createClient({
       url: options.url,
       lazy: true,
       retryAttempts: 0,
-      keepAlive: options.keepAliveMs ?? 10_000,
+      keepAlive: options.keepAliveMs ?? 5_000,
       connectionParams: () => (this.token ? { authorization: `Bearer ${this.token}` } : {}),
       on: {
-        connected: (socket) => {
-          this.socket = socket as WebSocket;
+        connecting: () => {
+          clearTimeout(this.connectTimer);
+          this.connectTimer = setTimeout(abandon, connectTimeoutMs);
+        },
+        connected: () => {
+          clearTimeout(this.connectTimer);
           this.attempt = 0;
           this.setStatus({ kind: 'connected' });
           const waiting = [...this.awaitingSocket];
@@ -105,14 +114,14 @@ export class ApiConnection {
           for (const [operation, resumed] of waiting) operation.subscribed(resumed);
         },
         ping: (received) => {
-          if (!received) this.pongTimer = setTimeout(() => this.socket?.close(4408, 'Pong timeout'), pongTimeoutMs);
+          if (!received) this.pongTimer = setTimeout(abandon, pongTimeoutMs);
         },
         pong: (received) => {
           if (received) clearTimeout(this.pongTimer);
         },
         closed: (event) => {
           clearTimeout(this.pongTimer);
-          this.socket = undefined;
+          clearTimeout(this.connectTimer);
           if (isCloseEvent(event) && event.code === FORBIDDEN) this.setStatus({ kind: 'token-required', refused: this.token !== '' });
           else this.setStatus({ kind: 'connecting' });
         },
