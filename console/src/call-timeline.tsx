@@ -56,7 +56,7 @@ export function CallTimeline({ callId }: { callId: string }) {
       <ErrorMessage error={error} />
       <ol className="timeline" aria-label="Timeline" ref={list} onScroll={onScroll}>
         {entries.map((entry) => (
-          <Entry key={entry.kind === 'event' ? `e${entry.event.sequence}` : entry.kind === 'gap' ? `g${entry.from}` : `r${entry.at.getTime()}-${entry.afterSequence}`} entry={entry} />
+          <Entry key={entry.kind === 'event' ? `e${entry.event.sequence}` : entry.kind === 'gap' ? `g${entry.from}` : `r${entry.id}`} entry={entry} />
         ))}
       </ol>
     </section>

@@ -9,7 +9,7 @@ export type CallEventView = ConsoleCallEventsSubscription['callEvents'];
 export type TimelineEntry =
   | { kind: 'event'; event: CallEventView }
   /** The connection dropped and the subscription was sent again, after this sequence. */
-  | { kind: 'resumed'; afterSequence: number; at: Date }
+  | { kind: 'resumed'; afterSequence: number; at: Date; id: number }
   /** Sequences that never arrived. The API promises there are none; the console would show it if there were. */
   | { kind: 'gap'; from: number; to: number };
 
@@ -30,6 +30,7 @@ export function useCallTimeline(callId: string): CallTimeline {
 
   useEffect(() => {
     let lastSequence = 0;
+    let resumes = 0;
     setEntries([]);
     setError(undefined);
     return connection.subscribe(CallEventsSubscription, () => ({ callId, afterSequence: lastSequence }), {
@@ -41,7 +42,7 @@ export function useCallTimeline(callId: string): CallTimeline {
       },
       error: setError,
       subscribed: (resumed) => {
-        if (resumed) setEntries((shown) => [...shown, { kind: 'resumed', afterSequence: lastSequence, at: new Date() }]);
+        if (resumed) setEntries((shown) => [...shown, { kind: 'resumed', afterSequence: lastSequence, at: new Date(), id: (resumes += 1) }]);
       },
     });
   }, [connection, callId]);
