@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from './support/browser.js';
 import { CREATE_CALL, FROM, PLAY_AUDIO, type CallView } from './support/documents.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { disposeAll, onDispose, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -50,6 +50,21 @@ async function expectTimelineToMatchLog(tab: Page, service: TestService, callId:
   expect(shown.events).toEqual(log);
   expect(shown.gaps).toBe(0);
   return { resumed: shown.resumed };
+}
+
+/** A console reached through a TCP proxy the test can break, showing the timeline of a call that has been answered. */
+async function watchAnsweredCallThroughProxy(): Promise<{ service: TestService; proxy: TcpProxy; tab: Page; callId: string }> {
+  const service = await startTestService();
+  await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
+  const proxy = await startTcpProxy(service.url);
+  onDispose(() => proxy.close());
+  const { tab } = await openConsole(proxy.url);
+  await waitUntilLive(tab);
+  const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
+  const callId = data!.createCall.id;
+  await tab.locator(`table.calls tr[data-call-id="${callId}"]`).click();
+  await tab.locator('.timeline li[data-type="answer"]').waitFor({ timeout: 5_000 });
+  return { service, proxy, tab, callId };
 }
 
 describe('call console', () => {
@@ -196,16 +211,7 @@ describe('call console', () => {
   });
 
   it('notices a connection gone silent, reconnects and resumes the timeline', async () => {
-    const service = await startTestService();
-    await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
-    const proxy = await startTcpProxy(service.url);
-    onDispose(() => proxy.close());
-    const { tab } = await openConsole(proxy.url);
-    await waitUntilLive(tab);
-    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
-    const callId = data!.createCall.id;
-    await tab.locator(`table.calls tr[data-call-id="${callId}"]`).click();
-    await tab.locator('.timeline li[data-type="answer"]').waitFor({ timeout: 5_000 });
+    const { service, proxy, tab, callId } = await watchAnsweredCallThroughProxy();
 
     // Nothing is closed, nothing arrives: only the console's ping without a pong can tell.
     proxy.silence();
@@ -266,17 +272,7 @@ describe('call console', () => {
   });
 
   it('reconnects after the connection drops and resumes the timeline with no gap and no repeat', async () => {
-    const service = await startTestService();
-    await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
-    const proxy = await startTcpProxy(service.url);
-    onDispose(() => proxy.close());
-    const { tab } = await openConsole(proxy.url);
-    await waitUntilLive(tab);
-
-    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
-    const callId = data!.createCall.id;
-    await tab.locator(`table.calls tr[data-call-id="${callId}"]`).click();
-    await tab.locator('.timeline li[data-type="answer"]').waitFor({ timeout: 5_000 });
+    const { service, proxy, tab, callId } = await watchAnsweredCallThroughProxy();
 
     proxy.cut();
     await tab.locator('[data-status="reconnecting"]').waitFor({ timeout: 5_000 });
