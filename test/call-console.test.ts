@@ -1,9 +1,13 @@
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
 import type { Page } from 'playwright-core';
+import { createHttpApp } from '../src/http/app.js';
+import { registerCallConsole } from '../src/http/call-console.route.js';
 import { launchBrowser } from './support/browser.js';
 import { CREATE_CALL, FROM, PLAY_AUDIO, type CallView } from './support/documents.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
-import { disposeAll, onDispose, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
+import { disposeAll, onDispose, startTestService, tempDir, waitFor, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -90,6 +94,17 @@ describe('call console', () => {
     const missing = await fetch(`${service.url}/console/assets/nothing.js`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ statusCode: 404 });
+  });
+
+  it('answers 503 with what to run when the console was not built', async () => {
+    const app = await createHttpApp(pino({ level: 'silent' }));
+    onDispose(() => app.close());
+    await registerCallConsole(app, { root: tempDir() });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const page = await fetch(`http://127.0.0.1:${port}/console/`);
+    expect(page.status).toBe(503);
+    expect(await page.json()).toMatchObject({ statusCode: 503, message: expect.stringContaining('npm run build') });
   });
 
   it('is off with CALL_CONSOLE=false', async () => {

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 export const CALL_CONSOLE_PATH = '/console/';
 
 /** Where `npm run build` puts the console: `dist/console`, beside the compiled service. */
-export const CALL_CONSOLE_BUILD = fileURLToPath(new URL('../../console/', import.meta.url));
+const CALL_CONSOLE_BUILD = fileURLToPath(new URL('../../console/', import.meta.url));
 
 /**
  * The page can hang up calls, so no other site may frame it (clickjacking), and it loads and
