@@ -112,6 +112,8 @@ export class ApiConnection {
           const waiting = [...this.awaitingSocket];
           this.awaitingSocket.clear();
           for (const [operation, resumed] of waiting) operation.subscribed(resumed);
+          // A request opened a socket while subscriptions waited out their backoff: no need to wait longer.
+          if (this.retryTimer !== undefined) this.restartAll();
         },
         ping: (received) => {
           if (!received) this.pongTimer = setTimeout(abandon, pongTimeoutMs);
