@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { pino } from 'pino';
 import { loadConfig } from '../dist/src/config.js';
 import { startServer } from '../dist/src/server.js';
+import { chromiumLaunchOptions } from '../dist/test/support/chromium.js';
 
 const output = process.argv[2] ?? 'docs/console.png';
 const dir = mkdtempSync(join(tmpdir(), 'console-screenshot-'));
@@ -18,10 +19,7 @@ const server = await startServer(
   loadConfig({ HOST: '127.0.0.1', PORT: '0', SIMULATOR_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}`, OUTBOUND_CALLS_PER_SECOND: '10' }),
   pino({ level: 'silent' }),
 );
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const control = (path, body, method = 'POST') =>
     fetch(`${server.simulator.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
