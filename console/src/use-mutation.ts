@@ -1,8 +1,8 @@
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import { ApiError } from './api-connection';
 
 export interface Mutation<TArgs extends unknown[]> {
-  run(...args: TArgs): Promise<boolean>;
+  run(...args: TArgs): Promise<void>;
   pending: boolean;
   error: ApiError | undefined;
 }
@@ -11,21 +11,16 @@ export interface Mutation<TArgs extends unknown[]> {
 export function useMutation<TArgs extends unknown[]>(send: (...args: TArgs) => Promise<unknown>): Mutation<TArgs> {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError>();
-  const run = useCallback(
-    async (...args: TArgs): Promise<boolean> => {
-      setPending(true);
-      setError(undefined);
-      try {
-        await send(...args);
-        return true;
-      } catch (failure) {
-        setError(failure instanceof ApiError ? failure : new ApiError(String(failure), 'CONSOLE_ERROR'));
-        return false;
-      } finally {
-        setPending(false);
-      }
-    },
-    [send],
-  );
+  const run = async (...args: TArgs): Promise<void> => {
+    setPending(true);
+    setError(undefined);
+    try {
+      await send(...args);
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(String(failure), 'CONSOLE_ERROR'));
+    } finally {
+      setPending(false);
+    }
+  };
   return { run, pending, error };
 }
