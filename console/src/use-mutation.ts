@@ -1,21 +1,21 @@
 import { useState } from 'react';
 import { ApiError } from './api-connection';
 
-export interface Mutation<TArgs extends unknown[]> {
-  run(...args: TArgs): Promise<void>;
+export interface Mutation {
+  run(): Promise<void>;
   pending: boolean;
   error: ApiError | undefined;
 }
 
 /** Runs a request, keeping whether it is in flight and how it failed, for a form or a button. */
-export function useMutation<TArgs extends unknown[]>(send: (...args: TArgs) => Promise<unknown>): Mutation<TArgs> {
+export function useMutation(send: () => Promise<unknown>): Mutation {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError>();
-  const run = async (...args: TArgs): Promise<void> => {
+  const run = async (): Promise<void> => {
     setPending(true);
     setError(undefined);
     try {
-      await send(...args);
+      await send();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure : new ApiError(String(failure), 'CONSOLE_ERROR'));
     } finally {
