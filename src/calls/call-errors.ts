@@ -1,3 +1,6 @@
+import { isTerminal, type CallRecord } from './call.js';
+import type { ProviderError } from './voice-gateway.js';
+
 /**
  * Errors the call domain raises on purpose. `code` is part of the public API: the GraphQL layer
  * exposes it as `extensions.code`, so clients can branch on it.
@@ -25,4 +28,35 @@ export class CallError extends Error {
   ) {
     super(message);
   }
+}
+
+export function notFound(callId: string): CallError {
+  return new CallError(CallErrorCode.NOT_FOUND, `No call with id ${callId}`, { callId });
+}
+
+export function assertNotEnded(call: CallRecord): void {
+  if (isTerminal(call.state)) {
+    throw new CallError(CallErrorCode.CALL_NOT_ACTIVE, `Call ${call.id} has ended (${call.state})`, {
+      callId: call.id,
+      state: call.state,
+    });
+  }
+}
+
+/** The provider's id of a call, which a request about it needs; refused while the call has none yet. */
+export function requireProviderId(call: CallRecord): string {
+  if (call.providerCallId) return call.providerCallId;
+  throw new CallError(CallErrorCode.CALL_NOT_ACTIVE, `Call ${call.id} has not reached Bandwidth yet; retry shortly`, {
+    callId: call.id,
+    state: call.state,
+  });
+}
+
+/** A provider's refusal of one of a client's requests, as the client sees it. */
+export function bandwidthError(error: ProviderError, callId: string): CallError {
+  return new CallError(CallErrorCode.BANDWIDTH_ERROR, `Bandwidth refused the request: ${error.message}`, {
+    callId,
+    bandwidthCode: error.code,
+    status: error.status ?? null,
+  });
 }

@@ -1,4 +1,5 @@
-import type { CallService, DomainLogger } from './call-service.js';
+import type { CallService } from './call-service.js';
+import type { DomainLogger } from './domain-logger.js';
 import type { CallStore } from './call-store.js';
 
 export interface CallReconcilerOptions {

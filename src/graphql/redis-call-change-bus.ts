@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CallRecord } from '../calls/call.js';
-import type { DomainLogger } from '../calls/call-service.js';
+import type { DomainLogger } from '../calls/domain-logger.js';
 import type { CallChange } from '../calls/change-notifier.js';
 import { InProcessCallChangeBus, type CallChangeBus, type ChangeListener } from './pubsub.js';
 

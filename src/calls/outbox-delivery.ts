@@ -1,0 +1,197 @@
+import { CallState, PlaybackStatus } from './call.js';
+import { CallDialer } from './call-dialer.js';
+import { endingForHangupCause } from './call-state-machine.js';
+import type { DomainLogger } from './domain-logger.js';
+import { EffectRunner, type EffectOutcome } from './effect-runner.js';
+import { OutboundDial } from './outbound-dial.js';
+import { OutboxStatus, type OutboxItem } from './outbox.js';
+import { describeError, providerErrorPayload } from './provider-failure.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import { ProviderError, type VoiceGateway } from './voice-gateway.js';
+
+const OK: EffectOutcome = { ok: true };
+/** Outbox entries claimed per query by a sweep. */
+const OUTBOX_PAGE = 500;
+
+export interface OutboxDeliveryOptions {
+  work: UnitOfWork;
+  gateway: VoiceGateway;
+  callbackUrl: () => string;
+  logger: DomainLogger;
+  callsPerSecond: number;
+  /** How long an outbox entry stays leased; a sweep runs every half of it. */
+  leaseMs: number;
+}
+
+/**
+ * Sends the provider requests the outbox holds and applies what each outcome means: dials through
+ * the paced dialer, everything else through a per-call queue in decision order. Entries left by a
+ * restart or by an instance that died are taken over by the sweep.
+ */
+export class OutboxDelivery {
+  private readonly work: UnitOfWork;
+  private readonly logger: DomainLogger;
+  private readonly runner: EffectRunner;
+  private readonly dialer: CallDialer;
+  /** Outbox entries this instance is sending or has queued, so a sweep never dispatches one twice. */
+  private readonly inFlight = new Set<number>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: OutboxDeliveryOptions) {
+    this.work = options.work;
+    this.logger = options.logger;
+    this.runner = new EffectRunner((item) => this.perform(item), options.logger);
+    const outbound = new OutboundDial(options);
+    this.dialer = new CallDialer({
+      callsPerSecond: options.callsPerSecond,
+      dial: (item) => outbound.dial(item),
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Sends what the outbox still holds — requests decided before a restart, or by an instance that
+   * died — and keeps looking for such entries every half lease.
+   */
+  async resume(): Promise<number> {
+    const resumed = await this.sweep();
+    if (resumed > 0) this.logger.info({ resumed }, 'resuming provider requests from the outbox');
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.error({ err: describeError(error) }, 'outbox sweep failed'));
+    }, Math.max(100, this.options.leaseMs / 2));
+    this.sweeper.unref();
+    return resumed;
+  }
+
+  /** Sends one entry a committed change wrote; resolves with how its first attempt went. */
+  dispatch(item: OutboxItem): Promise<EffectOutcome> {
+    this.inFlight.add(item.id);
+    const settled = (): void => void this.inFlight.delete(item.id);
+    if (item.effect.kind !== 'create') {
+      const outcome = this.runner.enqueue(item);
+      void outcome.finally(settled);
+      return outcome;
+    }
+    const { immediate, firstAttempt, finished } = this.dialer.submit(item);
+    void finished.finally(settled);
+    // A call that must wait for its turn is answered at once as QUEUED; otherwise the caller
+    // learns how the dial went (RINGING, or Bandwidth's refusal).
+    if (!immediate) return Promise.resolve(OK);
+    return firstAttempt.then((result) => (result.kind === 'done' && result.error ? { ok: false, error: result.error } : OK));
+  }
+
+  /** Waits until every provider request already decided has been made. */
+  async idle(): Promise<void> {
+    await this.dialer.idle();
+    await this.runner.idle();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.dialer.stop();
+  }
+
+  private async sweep(): Promise<number> {
+    let claimed = 0;
+    // Pages follow the id: the claim also renews this instance's own leases, so without the cursor
+    // 500 entries of ours still pending (calls queued under the dial rate) came back as the
+    // first page every time, and the sweep never ended.
+    let afterId = 0;
+    for (;;) {
+      const items = await this.work.store.claimOutbox(this.work.lease(), this.work.clock(), OUTBOX_PAGE, afterId);
+      const fresh = items.filter((item) => !this.inFlight.has(item.id));
+      for (const item of fresh) void this.dispatch(item);
+      claimed += fresh.length;
+      if (items.length < OUTBOX_PAGE) return claimed;
+      afterId = items.at(-1)!.id;
+    }
+  }
+
+  /** Sends one outbox entry (other than a dial) and applies what its outcome means. */
+  private async perform(item: OutboxItem): Promise<EffectOutcome> {
+    const { effect } = item;
+    // An earlier attempt (ours before a restart, or an instance that died mid-send) may have reached
+    // the provider: a play it already reported started, or that the queue has moved past, is not sent again.
+    if (effect.kind === 'play' && item.attempts > 0 && (await this.playSettled(item, effect.playbackId))) return OK;
+    const now = this.work.clock();
+    // Another instance took this entry over (ours looked dead): it sends, not us.
+    if (!(await this.work.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.work.lease(now), now)))) return OK;
+    const gateway = this.options.gateway.forCall(item.callId);
+    try {
+      switch (effect.kind) {
+        case 'play':
+          await gateway.playAudio(effect.providerCallId, { fileUrl: effect.fileUrl, loop: effect.loop, tag: effect.playbackId });
+          break;
+        case 'stop':
+          await gateway.stopAudio(effect.providerCallId);
+          break;
+        case 'hangup':
+          await gateway.hangUp(effect.providerCallId);
+          break;
+        case 'answer':
+          await gateway.answer(effect.providerCallId);
+          break;
+        case 'create':
+          throw new Error('calls are placed by the dialer');
+      }
+    } catch (error) {
+      return this.afterFailure(item, error);
+    }
+    await this.work.change(item.callId, (m) => {
+      m.finishRequest(item.id, OutboxStatus.DONE);
+      // Bandwidth's own event may have got here first and done the same; the log keeps both.
+      if (effect.kind === 'hangup') {
+        const wasAnswered = m.call.state === CallState.ACTIVE;
+        const logged = m.record('call.hung_up', { by: 'api' });
+        const ending = endingForHangupCause(wasAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL', wasAnswered);
+        logged.applied = m.end(ending, m.now, null);
+      }
+      if (effect.kind === 'answer') {
+        const logged = m.record('call.answered', { by: 'api' });
+        logged.applied = m.call.state === CallState.RINGING && m.answer(m.now);
+      }
+    });
+    return OK;
+  }
+
+  /**
+   * Whether a play request that an earlier attempt may have sent needs sending no more: the provider
+   * reported the file started (so that attempt took effect), or the playback is no longer playing
+   * (it ended, was stopped or cancelled). Then the entry is finished here: sending it again would
+   * restart a file that has already played, over the one playing now.
+   */
+  private async playSettled(item: OutboxItem, playbackId: string): Promise<boolean> {
+    let settled = false;
+    await this.work.commit(async (tx) => {
+      const m = await this.work.open(tx, item.callId);
+      if (!m) return undefined;
+      const playback = m.playback(playbackId);
+      if (playback?.status === PlaybackStatus.PLAYING && !playback.startedAt) return undefined;
+      settled = true;
+      m.finishRequest(item.id, playback?.startedAt ? OutboxStatus.DONE : OutboxStatus.CANCELLED);
+      return m;
+    });
+    return settled;
+  }
+
+  private async afterFailure(item: OutboxItem, error: unknown): Promise<EffectOutcome> {
+    const { effect } = item;
+    const code = error instanceof ProviderError ? error.code : 'internal-error';
+    const reason = error instanceof ProviderError ? `${error.code}: ${error.message}` : 'internal error';
+    // Asking for what is already so: nothing left to stop, a call that already ended.
+    const alreadySo =
+      (effect.kind === 'stop' && code === 'call-audio-invalid-state') || (effect.kind === 'hangup' && code === 'call-invalid-state');
+    if (!alreadySo) this.logger.warn({ callId: item.callId, request: effect.kind, err: describeError(error) }, 'provider request failed');
+    await this.work.change(item.callId, (m) => {
+      m.finishRequest(item.id, alreadySo ? OutboxStatus.DONE : OutboxStatus.FAILED, alreadySo ? null : reason);
+      if (effect.kind === 'play') {
+        const playback = m.playback(effect.playbackId);
+        if (playback && m.markFailed(playback, reason)) m.playNext();
+      }
+      if (!alreadySo && (effect.kind === 'hangup' || effect.kind === 'answer')) {
+        m.record(`call.${effect.kind}_failed`, error instanceof ProviderError ? providerErrorPayload(error) : { code });
+      }
+    });
+    return alreadySo ? OK : { ok: false, error };
+  }
+}

@@ -1,0 +1,155 @@
+import { CallDirection, CallState, EventSource, isTerminal, type CallRecord } from './call.js';
+import { CallMutation, newCallId } from './call-mutation.js';
+import type { ProviderEvent } from './call-signal.js';
+import { endingForHangupCause } from './call-state-machine.js';
+import type { CallStoreTransaction } from './call-store.js';
+import { applyProviderStatus, missingAtProvider } from './provider-status.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import type { VoiceGateway } from './voice-gateway.js';
+
+export type IngestOutcome =
+  | { status: 'applied' | 'recorded'; callId: string; sequence: number }
+  | { status: 'duplicate'; callId: string }
+  | { status: 'unmatched' };
+
+/**
+ * What the provider tells us about calls: its webhook events, and its records when an event never
+ * came. Every event is logged on its call; whether it changes the call is the state machine's and
+ * the audio queue's decision.
+ */
+export class ProviderEvents {
+  constructor(
+    private readonly work: UnitOfWork,
+    private readonly gateway: VoiceGateway,
+  ) {}
+
+  /**
+   * Applies one provider event. The event is committed (or counted as a redelivery) before this
+   * resolves, so the webhook can acknowledge it; provider requests it triggers run afterwards.
+   */
+  async ingest(event: ProviderEvent): Promise<IngestOutcome> {
+    const now = this.work.clock();
+    let outcome: IngestOutcome = { status: 'unmatched' };
+    await this.work.commit(async (tx) => {
+      const located = await locate(tx, event);
+      if (!located) {
+        if (event.signal.kind !== 'incoming') {
+          await tx.recordUnmatchedEvent({
+            receivedAt: now,
+            providerCallId: event.providerCallId,
+            eventType: event.type,
+            reason: 'no call with this id or tag',
+            payload: event.payload,
+          });
+          return undefined;
+        }
+        const mutation = newInboundCall(event, event.signal, now);
+        outcome = { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence };
+        return mutation;
+      }
+      if (await tx.countRedelivery(located.id, event.dedupeKey)) {
+        outcome = { status: 'duplicate', callId: located.id };
+        return undefined;
+      }
+      const mutation = new CallMutation(located, await tx.listPlaybacks(located.id), now);
+      const logged = mutation.record(event.type, event.payload, {
+        source: EventSource.BANDWIDTH,
+        occurredAt: event.occurredAt,
+        dedupeKey: event.dedupeKey,
+      });
+      logged.applied = apply(mutation, event);
+      outcome = { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence };
+      return mutation;
+    });
+    return outcome;
+  }
+
+  /**
+   * Brings a call in line with the provider's own records, for when an event never arrived: the
+   * missing answer or hangup is logged as a RECONCILED event and applied. Returns whether it
+   * changed anything.
+   */
+  async reconcile(callId: string): Promise<boolean> {
+    const call = await this.work.requireCall(callId);
+    if (isTerminal(call.state) || !call.providerCallId) return false;
+    const status = await this.gateway.forCall(callId).getCallStatus(call.providerCallId);
+    let changed = false;
+    await this.work.change(callId, (m) => {
+      changed = applyProviderStatus(m, status ?? missingAtProvider(call.providerCallId!, m.now));
+    });
+    return changed;
+  }
+}
+
+function apply(m: CallMutation, event: ProviderEvent): boolean {
+  const { signal } = event;
+  if (!m.call.providerCallId) {
+    m.call.providerCallId = event.providerCallId;
+    m.touchCall();
+  }
+  switch (signal.kind) {
+    case 'answered':
+      return m.answer(event.occurredAt);
+    case 'playback-started': {
+      const playback = m.playback(event.tag);
+      return playback !== undefined && m.markStarted(playback, event.occurredAt);
+    }
+    case 'playback-done': {
+      const playback = m.playback(event.tag);
+      if (!playback || !m.markDone(playback, event.occurredAt)) return false;
+      m.playNext();
+      return true;
+    }
+    case 'ended':
+      return m.end(endingForHangupCause(signal.cause, m.call.answeredAt !== null), event.occurredAt, signal.cause);
+    case 'timed-out':
+      if (m.call.state === CallState.ACTIVE) return false;
+      return m.end(endingForHangupCause('NO_ANSWER', false), event.occurredAt, 'NO_ANSWER');
+    case 'incoming':
+    case 'informational':
+      return false;
+  }
+}
+
+/**
+ * Finds the call an event is about. The tag wins (our call id, or the playback id on audio
+ * events) because it is there even when the event beats the create response that tells us the
+ * provider's call id.
+ */
+async function locate(tx: CallStoreTransaction, event: ProviderEvent): Promise<CallRecord | null> {
+  const tag = event.tag;
+  let byTag: CallRecord | null = null;
+  if (tag?.startsWith('call_')) byTag = await tx.lockCall(tag);
+  else if (tag?.startsWith('pb_')) {
+    const callId = await tx.findCallIdOfPlayback(tag);
+    byTag = callId ? await tx.lockCall(callId) : null;
+  }
+  if (byTag && (byTag.providerCallId === null || byTag.providerCallId === event.providerCallId)) return byTag;
+  return tx.lockCallByProviderId(event.providerCallId);
+}
+
+function newInboundCall(event: ProviderEvent, signal: { from: string; to: string }, now: Date): CallMutation {
+  const call: CallRecord = {
+    id: newCallId(),
+    providerCallId: event.providerCallId,
+    direction: CallDirection.INBOUND,
+    from: signal.from,
+    to: signal.to,
+    state: CallState.RINGING,
+    endReason: null,
+    hangupCause: null,
+    callTimeoutSeconds: null,
+    createdAt: now,
+    updatedAt: now,
+    answeredAt: null,
+    endedAt: null,
+    lastSequence: 0,
+  };
+  const mutation = new CallMutation(call, [], now, true);
+  mutation.record(event.type, event.payload, {
+    source: EventSource.BANDWIDTH,
+    occurredAt: event.occurredAt,
+    dedupeKey: event.dedupeKey,
+  });
+  return mutation;
+}
