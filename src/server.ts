@@ -7,10 +7,11 @@ import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/s
 import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
+import type { CallChangeBus } from './change-bus/call-change-bus.js';
+import { InProcessCallChangeBus } from './change-bus/in-process-change-bus.js';
+import { connectRedisCallChangeBus, redactRedisUrl } from './change-bus/redis-change-bus.js';
 import type { Config } from './config.js';
 import { CallEventFeeds } from './graphql/call-event-feed.js';
-import { InProcessCallChangeBus, type CallChangeBus } from './graphql/pubsub.js';
-import { connectRedisCallChangeBus, redactRedisUrl } from './graphql/redis-call-change-bus.js';
 import { registerHealthRoutes } from './http/health.route.js';
 import { registerMetricsRoute } from './http/metrics.route.js';
 import { buildCallSchema } from './graphql/schema.js';
@@ -108,7 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registerWebhookRoute(app, { service, metrics, ...config.webhook });
     const explorerPage = config.graphqlExplorer ? registerGraphQLExplorer(app, { tokenRequired: config.apiTokens.length > 0 }) : undefined;
     await registerGraphQLRoute(app, {
-      schema: await buildCallSchema(bus),
+      schema: await buildCallSchema(),
       context: { service, store, bus, eventFeeds: new CallEventFeeds(store, bus) },
       apiTokens: config.apiTokens,
       introspection: config.graphqlIntrospection,

@@ -5,7 +5,7 @@ import {
   connectRedisCallChangeBus,
   type RedisCallChangeBus,
   type RedisCallChangeBusLogger,
-} from '../src/graphql/redis-call-change-bus.js';
+} from '../src/change-bus/redis-change-bus.js';
 import { linkToRedis, startRedisServer, type RedisServer, type RedisServerOptions } from './support/redis-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];

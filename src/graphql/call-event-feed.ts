@@ -1,7 +1,7 @@
 import type { CallEventRecord } from '../calls/call.js';
 import type { CallStore } from '../calls/call-store.js';
 import type { CallChange } from '../calls/change-notifier.js';
-import type { CallChangeBus } from './pubsub.js';
+import type { CallChangeBus } from '../change-bus/call-change-bus.js';
 
 export interface CallEventFeedsOptions {
   /**

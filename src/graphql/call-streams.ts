@@ -1,7 +1,7 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { CallRecord } from '../calls/call.js';
 import type { CallStore } from '../calls/call-store.js';
-import type { CallChangeBus } from './pubsub.js';
+import type { CallChangeBus } from '../change-bus/call-change-bus.js';
 
 /**
  * Snapshots of a call (or of every call) as they change. With a call id the current state comes

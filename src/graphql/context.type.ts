@@ -1,8 +1,8 @@
 import type { CallService } from '../calls/call-service.js';
 import type { CallStore } from '../calls/call-store.js';
+import type { CallChangeBus } from '../change-bus/call-change-bus.js';
 import type { TokenScope } from '../config.js';
 import type { CallEventFeeds } from './call-event-feed.js';
-import type { CallChangeBus } from './pubsub.js';
 
 /** What the service shares with every request: the domain, read access to the store, the change bus. */
 export interface ServiceContext {

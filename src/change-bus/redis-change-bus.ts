@@ -1,8 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CallRecord } from '../calls/call.js';
-import type { DomainLogger } from '../calls/domain-logger.js';
 import type { CallChange } from '../calls/change-notifier.js';
-import { InProcessCallChangeBus, type CallChangeBus, type ChangeListener } from './pubsub.js';
+import type { DomainLogger } from '../calls/domain-logger.js';
+import type { CallChangeBus, ChangeListener } from './call-change-bus.js';
+import { parseCallChange, serializeCallChange } from './call-change-codec.js';
+import { InProcessCallChangeBus } from './in-process-change-bus.js';
 
 /** The subset of a pino logger the bus writes to; any pino `Logger` fits. */
 export type RedisCallChangeBusLogger = DomainLogger;
@@ -178,8 +180,7 @@ export class RedisCallChangeBus implements CallChangeBus {
   }
 
   private send(change: CallChange, replay: boolean): void {
-    const message = JSON.stringify({ callId: change.callId, sequence: change.sequence, call: change.call });
-    this.publisher.publish(this.channel, message).then(
+    this.publisher.publish(this.channel, serializeCallChange(change)).then(
       () => {
         const kept = this.unpublished.get(change.callId);
         if (kept && kept.sequence <= change.sequence) this.unpublished.delete(change.callId);
@@ -325,38 +326,6 @@ export function redactRedisUrl(url: string): string {
   } catch {
     return '(unparseable Redis URL)';
   }
-}
-
-/** Keys of `T` whose values may be a `Date`. */
-type DateKeys<T> = { [K in keyof T]-?: Date extends T[K] ? K : never }[keyof T];
-
-/** The `CallRecord` fields JSON turns into strings and a receiver turns back into dates. */
-const CALL_DATE_FIELDS = ['createdAt', 'updatedAt', 'answeredAt', 'endedAt'] as const satisfies readonly DateKeys<CallRecord>[];
-// Fails to compile when `CallRecord` gains a date the list above does not revive.
-const everyCallDateRevived: [Exclude<DateKeys<CallRecord>, (typeof CALL_DATE_FIELDS)[number]>] extends [never] ? true : never = true;
-void everyCallDateRevived;
-
-/** A change as another instance published it, or null when the message is not one. */
-function parseCallChange(message: string): CallChange | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const { callId, sequence, call } = parsed as Record<string, unknown>;
-  if (typeof callId !== 'string' || typeof sequence !== 'number' || typeof call !== 'object' || call === null) return null;
-  const record = call as Record<string, unknown>;
-  if (record.id !== callId) return null;
-  for (const field of CALL_DATE_FIELDS) {
-    const value = record[field];
-    if (value === null || value === undefined) continue;
-    const date = typeof value === 'string' ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) return null;
-    record[field] = date;
-  }
-  return { callId, sequence, call: record as unknown as CallRecord };
 }
 
 function onceReady(connection: Redis): Promise<void> {

@@ -1,0 +1,128 @@
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { WebsocketHandler } from '@fastify/websocket';
+import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { ApiToken } from '../../config.js';
+import type { Caller, Context, ServiceContext } from '../../graphql/context.type.js';
+import { DocumentCache } from '../../graphql/document-cache.js';
+import { checkDocumentText, checkOperation, type OperationLimits } from '../../graphql/operation-limits.js';
+import { documentIds, sharedSubscribe, stableJson } from '../../graphql/shared-subscribe.js';
+import type { ServiceMetrics } from '../../metrics.js';
+import { identifyCaller } from '../caller.js';
+import { bearerToken } from '../credentials.js';
+import type { MutationRateLimit } from '../mutation-rate-limit.js';
+import { unauthenticated, type FormatError } from './error-responses.js';
+
+export interface GraphQLWsOptions {
+  schema: GraphQLSchema;
+  context: ServiceContext;
+  apiTokens: readonly ApiToken[];
+  introspection: boolean;
+  limits: OperationLimits;
+  rateLimit: MutationRateLimit;
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
+  formatError: FormatError;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws): the route's `wsHandler`. A socket authenticates once, with
+ * its connectionParams; each operation then goes through the checks Apollo makes over HTTP.
+ */
+export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
+  const { schema, apiTokens, introspection, limits, rateLimit, formatError } = options;
+  const wsCallers = new WeakMap<object, Caller>();
+  const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
+  // Subscriptions counted as open: per socket, operation id → the field subscribed to.
+  const openSubscriptions = new WeakMap<object, Map<string, string>>();
+  const documentId = documentIds();
+  return makeHandler<Record<string, unknown>>({
+    // Subscribers that sent the same document with the same variables and scope share one
+    // execution per event; resolvers read nothing else of the context.
+    subscribe: sharedSubscribe(
+      (args) =>
+        `${documentId(args.document)}|${args.operationName ?? ''}|${(args.contextValue as Context).caller.scope}|${stableJson(args.variableValues ?? {})}`,
+    ),
+    // Returning false closes the socket with 4403 before any operation runs.
+    onConnect: (ctx) => {
+      const { connectionParams } = ctx;
+      const token = bearerToken(connectionParams?.authorization) ?? stringOrUndefined(connectionParams?.token);
+      const caller = identifyCaller(token, ctx.extra.request.ip, apiTokens);
+      if (!caller) return false;
+      wsCallers.set(ctx, caller);
+      return true;
+    },
+    // Everything Apollo does over HTTP, in the same order; errors returned here go to this one
+    // subscription as an `error` message and leave the socket open for the next.
+    onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      const caller = wsCallers.get(ctx);
+      if (!caller) return [unauthenticated()];
+      const textRefusal = checkDocumentText(payload.query, limits);
+      if (textRefusal) return [textRefusal];
+      const parsed = documents.get(payload.query);
+      if ('errors' in parsed) {
+        const code = parsed.stage === 'parse' ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+        return parsed.errors.map((error) => coded(error, code));
+      }
+      const { document } = parsed;
+      const operation = getOperationAST(document, payload.operationName);
+      if (!operation) {
+        const message = payload.operationName ? `Unknown operation named "${payload.operationName}"` : 'Unable to identify the operation to run';
+        return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+      }
+      const limited = checkOperation({ schema, document, operation, variables: payload.variables }, limits);
+      if (limited) return [limited];
+      const rateLimited = await rateLimit.consume(caller, document, operation);
+      if (rateLimited) return [rateLimited];
+      if (operation.operation === 'subscription' && options.metrics) {
+        const field = subscriptionField(operation);
+        let open = openSubscriptions.get(ctx);
+        if (!open) openSubscriptions.set(ctx, (open = new Map()));
+        open.set(id, field);
+        options.metrics.subscriptionStarted(field);
+      }
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: { ...options.context, caller } satisfies Context,
+      };
+    },
+    // Called when a subscription ends for any reason: completed, cancelled, or its socket closed.
+    onComplete: (ctx, id) => {
+      const open = openSubscriptions.get(ctx);
+      const field = open?.get(id);
+      if (field === undefined) return;
+      open!.delete(id);
+      options.metrics?.subscriptionEnded(field);
+    },
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
+    onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+  });
+}
+
+/** The root field a subscription operation subscribes to (a subscription has exactly one). */
+function subscriptionField(operation: OperationDefinitionNode): string {
+  const [first] = operation.selectionSet.selections;
+  return first?.kind === Kind.FIELD ? first.name.value : 'unknown';
+}
+
+/** graphql-js's parse and validation errors carry no code; Apollo gives them these, and so do we. */
+function coded(error: unknown, code: string): GraphQLError {
+  if (!(error instanceof GraphQLError)) throw error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
