@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BandwidthRequestObserver } from './bandwidth/client.js';
+import type { BandwidthRequestObserver } from './bandwidth/v1/client.js';
 import type { CallStore } from './calls/call-store.js';
 import { LIVE_CALL_STATES } from './calls/call.js';
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { BandwidthClient } from './bandwidth/client.js';
+import { BandwidthClient } from './bandwidth/v1/client.js';
 import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/simulator.js';
 import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { BandwidthError } from '../src/bandwidth/bandwidth-error.js';
-import { BandwidthClient, type BandwidthClientLogger, type BandwidthClientOptions } from '../src/bandwidth/client.js';
+import { BandwidthClient, type BandwidthClientLogger, type BandwidthClientOptions } from '../src/bandwidth/v1/client.js';
 import { ProviderError } from '../src/calls/voice-gateway.js';
 import { startScriptedServer, unusedPort, type ScriptedServer } from './support/scripted-server.js';
 

@@ -4,7 +4,7 @@ import {
   parseBandwidthEvent,
   toProviderEvent,
   type BandwidthEvent,
-} from '../src/bandwidth/events.js';
+} from '../src/bandwidth/v1/events.js';
 
 const CALL_ID = 'c-aaaaaaaaaaaaaaaaaaaaaaa';
 const CALL_URI = `https://api.catapult.inetwork.com/v1/users/u-bbbbbbbbbbbbbbbbbbbbbbb/calls/${CALL_ID}`;

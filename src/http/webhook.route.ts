@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bandwidthWebhookBodySchema, parseBandwidthEvent, toProviderEvent } from '../bandwidth/events.js';
+import { bandwidthWebhookBodySchema, parseBandwidthEvent, toProviderEvent } from '../bandwidth/v1/events.js';
 import type { CallService } from '../calls/call-service.js';
 import type { ServiceMetrics, WebhookOutcome } from '../metrics.js';
 import { basicAuthMatches } from './credentials.js';

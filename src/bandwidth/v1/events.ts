@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CallSignal, ProviderEvent } from '../calls/call-signal.js';
+import type { CallSignal, ProviderEvent } from '../../calls/call-signal.js';
 
 /**
  * Bandwidth v1 call events as delivered to a `callbackUrl` (reference §6).

@@ -1,5 +1,5 @@
-import type { ProviderCallStatus } from '../calls/voice-gateway.js';
-import type { BandwidthCall, BandwidthCallEvent } from './client.js';
+import type { ProviderCallStatus } from '../../calls/voice-gateway.js';
+import type { BandwidthCall, BandwidthCallEvent } from './wire-types.js';
 
 /**
  * Bandwidth's view of a call in the domain's terms. The hangup cause is not on the call
