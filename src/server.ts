@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BandwidthClient } from './bandwidth/client.js';
-import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/simulator.js';
+import { startSimulator, type BandwidthSimulator } from '../simulator/simulator.js';
 import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';

@@ -1,5 +1,5 @@
-import { isAbsoluteHttpUrl } from './callback-url.js';
-import { MAX_DELAY_MS } from './settings.js';
+import { isAbsoluteHttpUrl } from './core/callback-url.js';
+import { MAX_DELAY_MS } from './core/settings.js';
 import type { SimulatorOptions } from './simulator.js';
 
 /** A bad environment variable; the message names it (and never repeats a secret's value). */

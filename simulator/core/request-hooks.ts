@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { errorBody } from './api-error.js';
-import { refuseApiAccess, type ApiCredentials } from './api-auth.js';
+import { errorBody } from '../v1/api-error.js';
+import { refuseApiAccess, type ApiCredentials } from '../v1/api-auth.js';
 import type { RequestLog } from './request-log.js';
 import { isApiPath, pathOf } from './request-path.js';
 

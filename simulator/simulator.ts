@@ -1,24 +1,24 @@
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { installApiFaultHooks } from './api-fault-hooks.js';
-import { ApiFaults } from './api-faults.js';
-import { registerApiRoutes } from './api-routes.js';
-import { CallEngine } from './call-engine.js';
-import { CallRateLimiter } from './call-rate-limiter.js';
-import { CallbackFaults } from './callback-faults.js';
-import { isAbsoluteHttpUrl } from './callback-url.js';
-import { registerControlRoutes } from './control-routes.js';
-import { installErrorResponses } from './error-responses.js';
-import { registerFaultRoutes } from './fault-routes.js';
-import { newApplicationId } from './ids.js';
-import { installJsonBodyParser } from './json-body-parser.js';
-import { installRequestHooks } from './request-hooks.js';
-import { RequestLog } from './request-log.js';
-import { DEFAULT_SETTINGS, MAX_DELAY_MS, type AudioOverlap, type SimulatorSettings } from './settings.js';
+import { installApiFaultHooks } from './core/api-fault-hooks.js';
+import { ApiFaults } from './core/api-faults.js';
+import { registerApiRoutes } from './v1/api-routes.js';
+import { CallEngine } from './core/call-engine.js';
+import { CallRateLimiter } from './core/call-rate-limiter.js';
+import { CallbackFaults } from './core/callback-faults.js';
+import { isAbsoluteHttpUrl } from './core/callback-url.js';
+import { registerControlRoutes } from './core/control-routes.js';
+import { installErrorResponses } from './core/error-responses.js';
+import { registerFaultRoutes } from './core/fault-routes.js';
+import { newApplicationId } from './core/ids.js';
+import { installJsonBodyParser } from './core/json-body-parser.js';
+import { installRequestHooks } from './core/request-hooks.js';
+import { RequestLog } from './core/request-log.js';
+import { DEFAULT_SETTINGS, MAX_DELAY_MS, type AudioOverlap, type SimulatorSettings } from './core/settings.js';
 
-export type { AudioOverlap } from './settings.js';
-export { RESERVED_NUMBERS } from './conventions.js';
+export type { AudioOverlap } from './core/settings.js';
+export { RESERVED_NUMBERS } from './core/conventions.js';
 
 export interface SimulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one, so parallel test files never collide. */

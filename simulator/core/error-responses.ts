@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ApiError, errorBody, validationError } from './api-error.js';
+import { ApiError, errorBody, validationError } from '../v1/api-error.js';
 import { ControlError, controlErrorBody } from './control-error.js';
 import { MalformedJsonError } from './json-body-parser.js';
 import { isControlPath, pathOf } from './request-path.js';

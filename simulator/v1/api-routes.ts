@@ -13,14 +13,14 @@ import {
   type AudioRequest,
   type ListCallsQuery,
 } from './api-schemas.js';
-import { isAbsoluteHttpUrl, withoutCredentials } from './callback-url.js';
-import type { AudioKind, CallEngine } from './call-engine.js';
-import type { CallRateLimiter } from './call-rate-limiter.js';
-import { apiCallView } from './call-views.js';
-import { mediaDurationMs } from './media-duration.js';
-import type { RequestLog } from './request-log.js';
-import type { SimulatorSettings } from './settings.js';
-import type { AudioRequestRecord, SimCall } from './sim-call.js';
+import { isAbsoluteHttpUrl, withoutCredentials } from '../core/callback-url.js';
+import type { AudioKind, CallEngine } from '../core/call-engine.js';
+import type { CallRateLimiter } from '../core/call-rate-limiter.js';
+import { apiCallView } from '../core/call-views.js';
+import { mediaDurationMs } from '../core/media-duration.js';
+import type { RequestLog } from '../core/request-log.js';
+import type { SimulatorSettings } from '../core/settings.js';
+import type { AudioRequestRecord, SimCall } from '../core/sim-call.js';
 
 export interface ApiRouteDependencies {
   engine: CallEngine;

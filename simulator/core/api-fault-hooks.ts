@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiFaultAction, ApiFaults } from './api-faults.js';
-import { injectedErrorResponse } from './injected-errors.js';
+import { injectedErrorResponse } from '../v1/injected-errors.js';
 import { pause } from './pause.js';
 import type { RequestLog } from './request-log.js';
 import { isApiPath, pathOf } from './request-path.js';

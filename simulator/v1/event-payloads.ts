@@ -1,6 +1,6 @@
-import type { AudioItem } from './audio-channel.js';
-import type { CallbackBody } from './callback-attempt.js';
-import type { SimCall } from './sim-call.js';
+import type { AudioItem } from '../core/audio-channel.js';
+import type { CallbackBody } from '../core/callback-attempt.js';
+import type { SimCall } from '../core/sim-call.js';
 
 /**
  * The callback bodies of v1 call events, with the documented field names. The call's own `tag`

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError, validationError } from './api-error.js';
-import type { CallbackHttpMethod } from './callback-attempt.js';
-import { isAbsoluteHttpUrl, withoutCredentials } from './callback-url.js';
+import type { CallbackHttpMethod } from '../core/callback-attempt.js';
+import { isAbsoluteHttpUrl, withoutCredentials } from '../core/callback-url.js';
 
 /**
  * Validation of the `/v1` request bodies and queries. JSON `null` means "not set" for every

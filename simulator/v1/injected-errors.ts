@@ -1,5 +1,5 @@
 import { errorBodyOf, type ApiErrorBody, type ErrorDetail } from './api-error.js';
-import type { ApiFaultAction } from './api-faults.js';
+import type { ApiFaultAction } from '../core/api-faults.js';
 
 type StatusAction = Extract<ApiFaultAction, { type: 'status' }>;
 

@@ -1,4 +1,4 @@
-import { ApiError } from './api-error.js';
+import { ApiError } from '../v1/api-error.js';
 import type { CallRateLimit } from './settings.js';
 
 /** `0.5`, `1`, `2.5`: seconds as v1's message prints them, without trailing zeros. */

@@ -13,7 +13,7 @@ import {
   speakEvent,
   timeoutEvent,
   type EventContext,
-} from './event-payloads.js';
+} from '../v1/event-payloads.js';
 import { planFarEnd, type FarEndOutcome, type FarEndPlan, type FarEndScript } from './far-end.js';
 import { newCallId } from './ids.js';
 import type { SimulatorSettings } from './settings.js';
