@@ -1,6 +1,6 @@
 import { isAbsoluteHttpUrl } from './core/callback-url.js';
 import { MAX_DELAY_MS } from './core/settings.js';
-import type { SimulatorOptions } from './simulator.js';
+import type { SimulatorOptions } from './options.js';
 
 /** A bad environment variable; the message names it (and never repeats a secret's value). */
 export class EnvConfigError extends Error {

@@ -1,29 +1,26 @@
-import { ApiError } from '../v1/api-error.js';
 import type { CallRateLimit } from './settings.js';
 
-/** `0.5`, `1`, `2.5`: seconds as v1's message prints them, without trailing zeros. */
-function seconds(ms: number): string {
-  return String(Number((ms / 1000).toFixed(3)));
+/** A create the limit refuses: the limit, and the creates in its window counting this attempt. */
+export interface CallRateExcess {
+  limit: CallRateLimit;
+  rate: number;
 }
 
 /**
- * v1's outbound call rate limit (bandwidth-v1.md §8.3), as a sliding window: a create is refused
- * with `403 call-rate-limit` (not 429) while `calls` creates already succeeded in the last `perMs`.
- * Only successful creates count, since a refused one created nothing.
+ * The outbound call rate limit (bandwidth-v1.md §8.3), as a sliding window: a create is refused
+ * while `calls` creates already succeeded in the last `perMs`. Only successful creates count,
+ * since a refused one created nothing. Each API version words the refusal its own way.
  */
 export class CallRateLimiter {
   /** Epoch ms of the successful creates still inside the window. */
   private creates: number[] = [];
 
-  /** The refusal for a create now, or undefined when it may go ahead. */
-  refusal(limit: CallRateLimit | null, now = Date.now()): ApiError | undefined {
+  /** What a create now would exceed, or undefined when it may go ahead. */
+  excess(limit: CallRateLimit | null, now = Date.now()): CallRateExcess | undefined {
     if (limit === null) return undefined;
     this.forgetBefore(now - limit.perMs);
     if (this.creates.length < limit.calls) return undefined;
-    const window = seconds(limit.perMs);
-    // Bandwidth's wording, with the window as both period and sample; the rate counts this attempt.
-    const message = `You can create ${limit.calls} calls per ${window} seconds, calculated as the average over ${window} seconds. Your rate is: ${this.creates.length + 1}`;
-    return new ApiError(403, 'limit', 'call-rate-limit', message);
+    return { limit, rate: this.creates.length + 1 };
   }
 
   /**
