@@ -11,7 +11,7 @@ import {
 } from './event-payloads.js';
 
 /** Sent on every callback, like the platform's `BandwidthAPI/v1 ({build})`. */
-export const CALLBACK_USER_AGENT = 'BandwidthAPI/v1 (simulator)';
+const CALLBACK_USER_AGENT = 'BandwidthAPI/v1 (simulator)';
 
 /**
  * How v1 presents a call: under its user (`/v1/users/{userId}/calls/{callId}`), with v1's call
