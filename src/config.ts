@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
+
+export { ConfigError } from './env.js';
 
 /** Settings the service runs with, read once from the environment and validated at start-up. */
 export interface Config {
@@ -70,12 +73,6 @@ export interface ApiToken {
 
 const TOKEN_SCOPES: readonly string[] = ['all', 'read'] satisfies TokenScope[];
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -98,7 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     host: env.HOST?.trim() || '0.0.0.0',
     port,
-    publicUrl: optionalUrl(env, 'PUBLIC_URL'),
+    publicUrl: baseUrl(env, 'PUBLIC_URL'),
     bandwidth,
     webhook,
     apiTokens,
@@ -138,7 +135,7 @@ function bandwidthConfig(env: Env): RealBandwidth | SimulatedBandwidth {
   }
   return {
     mode: 'real',
-    apiUrl: optionalUrl(env, 'BANDWIDTH_API_URL') ?? 'https://api.catapult.inetwork.com',
+    apiUrl: baseUrl(env, 'BANDWIDTH_API_URL') ?? 'https://api.catapult.inetwork.com',
     userId: env.BANDWIDTH_USER_ID!.trim(),
     apiToken: env.BANDWIDTH_API_TOKEN!.trim(),
     apiSecret: env.BANDWIDTH_API_SECRET!.trim(),
@@ -188,33 +185,6 @@ function redisConfig(env: Env): Config['redis'] {
   return { url, prefix };
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false`);
-  return raw === 'true';
-}
-
 /**
  * `API_TOKENS`: comma-separated `token`, `token:all` or `token:read`. Messages say which entry is
  * wrong by its position only: the entry is a secret, and so may be whatever follows its colon.
@@ -239,14 +209,4 @@ function apiTokenList(raw: string | undefined): ApiToken[] {
     seen.add(token);
     return { token, scope: scope as TokenScope };
   });
-}
-
-function optionalUrl(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  if (!URL.canParse(raw)) throw new ConfigError(`${name} must be an absolute http(s) URL`);
-  const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an absolute http(s) URL`);
-  if (url.username || url.password) throw new ConfigError(`${name} must not contain credentials`);
-  return raw.replace(/\/+$/, '');
 }

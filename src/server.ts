@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BandwidthClient } from './bandwidth/v1/client.js';
-import { startSimulator, type BandwidthSimulator } from './bandwidth/simulator/simulator.js';
 import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
@@ -22,6 +21,8 @@ import { registerGraphQLRoute } from './http/graphql.route.js';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
 import { ServiceMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
+// Types only: the simulator is loaded on demand, so a production start never loads the fake Bandwidth.
+import type { BandwidthSimulator } from '../simulator/simulator.js';
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:4000. */
@@ -61,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         apiToken: 'simulator',
         apiSecret: randomBytes(18).toString('base64url'),
       };
+      const { startSimulator } = await import('../simulator/simulator.js');
       simulator = await startSimulator({
         port: config.bandwidth.port,
         host: '127.0.0.1',

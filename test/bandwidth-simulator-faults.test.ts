@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { startSimulator } from '../src/bandwidth/simulator/simulator.js';
+import { startSimulator } from '../simulator/simulator.js';
 import {
   CREDENTIALS,
   CallbackReceiver,

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { startSimulator } from '../src/bandwidth/simulator/simulator.js';
+import { startSimulator } from '../simulator/simulator.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
 import { disposeAll, onDispose, startTestService, waitFor } from './support/test-service.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../../src/bandwidth/simulator/simulator.js';
+import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../../simulator/simulator.js';
 
 /**
  * The harness of the tests that drive the Bandwidth simulator on its own, without our service:

@@ -1,4 +1,4 @@
-import { startSimulator, type BandwidthSimulator } from '../../src/bandwidth/simulator/simulator.js';
+import { startSimulator, type BandwidthSimulator } from '../../simulator/simulator.js';
 import { storageEnv } from './backend.js';
 import { freePort, onDispose, simulatorControl, type Env } from './test-service.js';
 

@@ -1,17 +1,12 @@
-import type { AudioItem } from './audio-channel.js';
-import type { CallbackBody } from './callback-attempt.js';
-import type { SimCall } from './sim-call.js';
+import type { AudioItem } from '../core/audio-channel.js';
+import type { CallbackBody } from '../core/callback-attempt.js';
+import type { EventContext } from '../core/call-format.js';
+import type { SimCall } from '../core/sim-call.js';
 
 /**
  * The callback bodies of v1 call events, with the documented field names. The call's own `tag`
  * travels on every call event except `playback`/`speak`, which carry the audio request's tag.
  */
-
-/** What every payload needs besides the call: its absolute URI and when the event happened. */
-export interface EventContext {
-  callUri: string;
-  time: Date;
-}
 
 export function answerEvent(call: SimCall, context: EventContext): CallbackBody {
   return {

@@ -1,5 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from './api-error.js';
+import { pathOf } from '../core/request-path.js';
+import { ApiError, errorBody } from './api-error.js';
+import { isV1Path } from './api-paths.js';
 
 export interface ApiCredentials {
   userId: string;
@@ -50,4 +53,19 @@ export function refuseApiAccess(authorization: string | undefined, path: string,
     return new ApiError(403, 'authorization', 'user-access-denied', `The user ${credentials.userId} may not access resources of user ${userId}`);
   }
   return undefined;
+}
+
+/**
+ * Refuses every `/v1` request that `refuseApiAccess` refuses, before its body is even read. Install
+ * after the request hooks, so refused requests are in the request log too.
+ */
+export function installApiAuth(app: FastifyInstance, credentials: ApiCredentials): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = pathOf(request.url);
+    if (!isV1Path(path)) return;
+    const refusal = refuseApiAccess(request.headers.authorization, path, credentials);
+    if (!refusal) return;
+    if (refusal.status === 401) reply.header('WWW-Authenticate', 'Basic realm="BandwidthAPI"');
+    return reply.code(refusal.status).send(errorBody(refusal, request.method, path));
+  });
 }

@@ -8,7 +8,10 @@ import { newCallEventId } from './ids.js';
 
 export type CallDirection = 'in' | 'out';
 
-/** v1 call states the simulator reaches (`transferring` is not simulated). */
+/**
+ * Call states the simulator reaches, named as v1 names them (`transferring` is not simulated); the
+ * control API shows them, and another API version would map them to its own.
+ */
 export type CallState = 'started' | 'active' | 'rejected' | 'completed';
 
 /** One entry of the internal log served by `GET …/calls/{id}/events` (not a callback payload). */

@@ -1,3 +1,5 @@
+import type { CallRateExcess } from '../core/call-rate-limiter.js';
+
 /**
  * Errors of the simulated v1 API, rendered in the documented error body shape
  * `{category, code, message, details: [{name, value}]}`.
@@ -76,4 +78,17 @@ export function callInvalidState(message: string): ApiError {
 
 export function callAudioInvalidState(callId: string, reason: string): ApiError {
   return new ApiError(403, 'forbidden', 'call-audio-invalid-state', `The audio for call ${callId} could not be updated. ${reason}`);
+}
+
+/** `0.5`, `1`, `2.5`: seconds as v1's message prints them, without trailing zeros. */
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(3)));
+}
+
+/** v1 refuses a create over its call rate limit with `403 call-rate-limit`, not 429. */
+export function callRateLimited({ limit, rate }: CallRateExcess): ApiError {
+  const window = seconds(limit.perMs);
+  // Bandwidth's wording, with the window as both period and sample; the rate counts this attempt.
+  const message = `You can create ${limit.calls} calls per ${window} seconds, calculated as the average over ${window} seconds. Your rate is: ${rate}`;
+  return new ApiError(403, 'limit', 'call-rate-limit', message);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCallAddress } from './api-schemas.js';
+import { isCallAddress } from './call-address.js';
 import { isAbsoluteHttpUrl } from './callback-url.js';
 import { ControlError } from './control-error.js';
 import { FAR_END_OUTCOMES, type FarEndScript } from './far-end.js';

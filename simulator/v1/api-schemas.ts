@@ -1,25 +1,13 @@
 import { z } from 'zod';
+import type { CallbackHttpMethod } from '../core/callback-attempt.js';
+import { E164_NUMBER, isCallAddress } from '../core/call-address.js';
+import { isAbsoluteHttpUrl, withoutCredentials } from '../core/callback-url.js';
 import { ApiError, validationError } from './api-error.js';
-import type { CallbackHttpMethod } from './callback-attempt.js';
-import { isAbsoluteHttpUrl, withoutCredentials } from './callback-url.js';
 
 /**
  * Validation of the `/v1` request bodies and queries. JSON `null` means "not set" for every
  * optional field, because the Python SDK sends all unset fields as `null`.
  */
-
-const E164 = /^\+[1-9]\d{1,14}$/;
-/** SIPS is not supported by v1, only plain `sip:`. */
-const SIP_URI = /^sip:\S+$/i;
-
-export function isE164(value: string): boolean {
-  return E164.test(value);
-}
-
-/** What v1 accepts as a call's `to`: an E.164 number or a SIP URI. */
-export function isCallAddress(value: string): boolean {
-  return E164.test(value) || SIP_URI.test(value);
-}
 
 function notSet<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((value) => value ?? undefined);
@@ -50,7 +38,7 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what: stri
 
 const createCallSchema = z.object(
   {
-    from: z.string(required('from', 'must be a string')).regex(E164, 'from must be an E.164 phone number such as +19195551212'),
+    from: z.string(required('from', 'must be a string')).regex(E164_NUMBER, 'from must be an E.164 phone number such as +19195551212'),
     to: z.string(required('to', 'must be a string')).refine(isCallAddress, 'to must be an E.164 phone number or a sip: URI'),
     callTimeout: notSet(integer('callTimeout', 1, 300, 'number of seconds')),
     callbackUrl: notSet(text('callbackUrl')),

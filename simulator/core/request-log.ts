@@ -1,6 +1,6 @@
 import type { ApiFaultType } from './api-faults.js';
 
-/** One `/v1` request as the control API reports it. */
+/** One API request as the control API reports it. */
 export interface ApiRequestRecord {
   method: string;
   /** Without the query string. */
@@ -29,7 +29,7 @@ export interface RequestFilter {
 const CALL_ID_IN_PATH = /\/calls\/(c-[a-z2-7]+)/;
 
 /**
- * Every `/v1` request in arrival order, so tests can assert what the service asked Bandwidth for
+ * Every API request in arrival order, so tests can assert what the service asked Bandwidth for
  * (e.g. that it posted audio exactly once).
  */
 export class RequestLog {

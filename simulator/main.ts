@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { EnvConfigError, simulatorOptionsFromEnv } from './env-options.js';
+import { ConfigError } from '../src/env.js';
+import { simulatorOptionsFromEnv } from './env-options.js';
 import { startSimulator } from './simulator.js';
 
 /** Gives up on a shutdown that hangs, so Ctrl-C always ends the process. */
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   try {
     options = simulatorOptionsFromEnv(process.env);
   } catch (error) {
-    if (!(error instanceof EnvConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     console.error(`Simulator configuration error: ${error.message}`);
     process.exit(1);
   }

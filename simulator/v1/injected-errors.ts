@@ -1,7 +1,5 @@
+import type { StatusFaultAction } from '../core/api-faults.js';
 import { errorBodyOf, type ApiErrorBody, type ErrorDetail } from './api-error.js';
-import type { ApiFaultAction } from './api-faults.js';
-
-type StatusAction = Extract<ApiFaultAction, { type: 'status' }>;
 
 /** How long after a 429 the client may retry, when the rule does not say. */
 const DEFAULT_RESET_AFTER_MS = 200;
@@ -37,7 +35,7 @@ export interface InjectedErrorResponse {
 }
 
 /** The answer a `status` fault gives: the documented body for the status, overridden by the rule. */
-export function injectedErrorResponse(action: StatusAction, method: string, path: string, now = Date.now()): InjectedErrorResponse {
+export function injectedErrorResponse(action: StatusFaultAction, method: string, path: string, now = Date.now()): InjectedErrorResponse {
   const fields = { ...(DOCUMENTED[action.status] ?? undocumented(action.status)), ...action.body };
   const headers: Record<string, string> = {};
   const extraDetails: ErrorDetail[] = [];

@@ -1,8 +1,5 @@
 import { splitCredentials } from './callback-url.js';
 
-/** Sent on every callback, like the platform's `BandwidthAPI/v1 ({build})`. */
-export const CALLBACK_USER_AGENT = 'BandwidthAPI/v1 (simulator)';
-
 /** A callback body: one flat object, as every v1 event is. */
 export type CallbackBody = Record<string, string | number | boolean | undefined>;
 
@@ -13,6 +10,8 @@ export interface CallbackRequest {
   url: string;
   method: CallbackHttpMethod;
   body: CallbackBody;
+  /** The API version's, like the platform's own (`BandwidthAPI/v1 ({build})`). */
+  userAgent: string;
   /** The call's `callbackTimeout`: how long the receiver may take to answer. */
   timeoutMs: number;
   /** Aborts the attempt when the call is forgotten or the simulator closes. */
@@ -36,7 +35,7 @@ export type AttemptResult = { outcome: 'delivered'; status: number } | AttemptFa
 
 function buildFetch(request: CallbackRequest): { target: string; init: RequestInit } {
   const { url, authorization } = splitCredentials(request.url);
-  const headers: Record<string, string> = { 'User-Agent': CALLBACK_USER_AGENT };
+  const headers: Record<string, string> = { 'User-Agent': request.userAgent };
   if (authorization) headers.Authorization = authorization;
   if (request.method === 'get') {
     const target = new URL(url);

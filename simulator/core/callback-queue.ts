@@ -14,6 +14,8 @@ export interface CallbackDelivery {
   fallbackUrl?: string;
   method: CallbackHttpMethod;
   timeoutMs: number;
+  /** The `User-Agent` of the API version whose event this is. */
+  userAgent: string;
 }
 
 /** One HTTP attempt, as the control API shows it (URLs without credentials). */
@@ -222,6 +224,7 @@ export class CallbackQueue {
       url,
       method: delivery.method,
       body: delivery.body,
+      userAgent: delivery.userAgent,
       timeoutMs: delivery.timeoutMs,
       signal: this.signal,
     });

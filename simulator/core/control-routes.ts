@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withoutCredentials } from './callback-url.js';
 import type { CallEngine } from './call-engine.js';
-import { controlCallView } from './call-views.js';
 import type { ApiFaults } from './api-faults.js';
 import type { CallbackFaults } from './callback-faults.js';
 import type { CallRateLimiter } from './call-rate-limiter.js';
+import { controlCallView } from './control-call-view.js';
 import { ControlError, requireCall as findCall } from './control-error.js';
 import {
   parseDtmf,
@@ -57,7 +57,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
   const { engine, requestLog, settings, apiFaults, callbackFaults, callRateLimiter } = deps;
 
   const requireCall = (callId: string): SimCall => findCall(engine, callId);
-  const view = (call: SimCall) => controlCallView(call, engine.callUri(call));
+  const view = (call: SimCall) => controlCallView(call, engine.callUri(call), engine.apiView(call));
 
   app.get('/control/settings', async () => settingsView(settings));
 

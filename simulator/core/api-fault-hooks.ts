@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiFaultAction, ApiFaults } from './api-faults.js';
-import { injectedErrorResponse } from './injected-errors.js';
+import type { ApiVersion } from './api-version.js';
 import { pause } from './pause.js';
 import type { RequestLog } from './request-log.js';
-import { isApiPath, pathOf } from './request-path.js';
+import { pathOf } from './request-path.js';
 
 export interface ApiFaultHookDependencies {
   faults: ApiFaults;
+  /** The API whose requests the rules apply to, and whose error body a `status` fault answers with. */
+  api: ApiVersion;
   requestLog: RequestLog;
   /** Aborts when the simulator closes: injected delays end at once so closing never waits on them. */
   signal: AbortSignal;
@@ -25,19 +27,19 @@ function dropConnection(request: FastifyRequest, reply: FastifyReply): FastifyRe
 }
 
 /**
- * Applies API fault rules to `/v1` requests. They are chosen in `preHandler`, i.e. only for
+ * Applies API fault rules to the API's requests. They are chosen in `preHandler`, i.e. only for
  * requests that passed authentication and whose body was parsed, so a rule's `times` is spent on
  * requests the simulator would otherwise have handled, and the request log shows their bodies.
  * Register after the request hooks, whose `preHandler` records the body.
  */
 export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDependencies): void {
-  const { faults, requestLog, signal, logger } = deps;
+  const { faults, api, requestLog, signal, logger } = deps;
   const afterProcessing = new WeakMap<FastifyRequest, AfterProcessing>();
 
   app.addHook('preHandler', async (request, reply) => {
     const path = pathOf(request.url);
-    if (!isApiPath(path)) return;
-    const action = faults.take(request.method, path);
+    if (!api.ownsPath(path)) return;
+    const action = faults.take(request.method, api.faultPathOf(path));
     if (!action) return;
     const record = requestLog.recordOf(request);
     if (record) record.fault = action.type;
@@ -45,8 +47,8 @@ export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDep
 
     switch (action.type) {
       case 'status': {
-        const response = injectedErrorResponse(action, request.method, path);
-        return reply.code(response.status).headers(response.headers).send(response.body);
+        const response = api.injectedError(action, request.method, path);
+        return reply.code(response.status).headers(response.headers ?? {}).send(response.body);
       }
       case 'reset':
         return dropConnection(request, reply);

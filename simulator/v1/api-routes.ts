@@ -1,9 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAbsoluteHttpUrl, withoutCredentials } from '../core/callback-url.js';
+import type { AudioKind, CallEngine } from '../core/call-engine.js';
+import type { CallRateLimiter } from '../core/call-rate-limiter.js';
+import { mediaDurationMs } from '../core/media-duration.js';
+import type { RequestLog } from '../core/request-log.js';
+import type { SimulatorSettings } from '../core/settings.js';
+import type { AudioRequestRecord, SimCall } from '../core/sim-call.js';
 import {
   ApiError,
   callAudioInvalidState,
   callInvalidState,
   callNotFound,
+  callRateLimited,
 } from './api-error.js';
 import {
   parseAudioRequest,
@@ -13,14 +21,7 @@ import {
   type AudioRequest,
   type ListCallsQuery,
 } from './api-schemas.js';
-import { isAbsoluteHttpUrl, withoutCredentials } from './callback-url.js';
-import type { AudioKind, CallEngine } from './call-engine.js';
-import type { CallRateLimiter } from './call-rate-limiter.js';
-import { apiCallView } from './call-views.js';
-import { mediaDurationMs } from './media-duration.js';
-import type { RequestLog } from './request-log.js';
-import type { SimulatorSettings } from './settings.js';
-import type { AudioRequestRecord, SimCall } from './sim-call.js';
+import { apiCallView } from './call-view.js';
 
 export interface ApiRouteDependencies {
   engine: CallEngine;
@@ -49,8 +50,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDependenci
 
   app.post(USER_CALLS, async (request, reply) => {
     const input = parseCreateCall(request.body);
-    const rateLimited = callRateLimiter.refusal(settings.callRateLimit);
-    if (rateLimited) throw rateLimited;
+    const excess = callRateLimiter.excess(settings.callRateLimit);
+    if (excess) throw callRateLimited(excess);
     const plan = engine.farEndFor(input.to, input.callTimeout);
     if (plan.outcome === 'refuse') {
       throw new ApiError(403, 'forbidden', 'invalid-call-to-number', `Calls to ${input.to} are not allowed`);

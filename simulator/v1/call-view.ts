@@ -1,6 +1,5 @@
-import type { AudioItem } from './audio-channel.js';
-import { withoutCredentials } from './callback-url.js';
-import type { SimCall } from './sim-call.js';
+import { withoutCredentials } from '../core/callback-url.js';
+import type { SimCall } from '../core/sim-call.js';
 
 /** v1 bills whole minutes, which is why its examples only show multiples of 60. */
 function chargeableDuration(call: SimCall): number {
@@ -35,29 +34,5 @@ export function apiCallView(call: SimCall, callUri: string): Record<string, unkn
     events: `${callUri}/events`,
     recordings: `${callUri}/recordings`,
     transcriptions: `${callUri}/transcriptions`,
-  };
-}
-
-function audioView(item: AudioItem | undefined): Record<string, unknown> | undefined {
-  return item && { source: item.source, tag: item.tag, loop: item.loop, durationMs: item.durationMs };
-}
-
-/** Everything the simulator knows about a call, for `GET /control/calls`. */
-export function controlCallView(call: SimCall, callUri: string): Record<string, unknown> {
-  return {
-    ...apiCallView(call, callUri),
-    callUri,
-    endCause: call.endCause,
-    log: call.log,
-    audioRequests: call.audioRequests,
-    audio: {
-      playing: audioView(call.playback.playing),
-      queued: call.playback.queued.map(audioView),
-      speaking: audioView(call.speech.playing),
-      queuedSentences: call.speech.queued.map(audioView),
-    },
-    callbackAttempts: call.callbacks.attempts.length,
-    /** Only while the call's callbacks are held: how many wait for a release. */
-    heldCallbacks: call.callbacks.holding ? call.callbacks.heldCallbacks.length : undefined,
   };
 }

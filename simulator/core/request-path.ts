@@ -4,10 +4,6 @@ export function pathOf(url: string): string {
   return queryStart === -1 ? url : url.slice(0, queryStart);
 }
 
-export function isApiPath(path: string): boolean {
-  return path === '/v1' || path.startsWith('/v1/');
-}
-
 export function isControlPath(path: string): boolean {
   return path === '/control' || path.startsWith('/control/');
 }

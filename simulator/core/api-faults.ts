@@ -1,5 +1,5 @@
 /**
- * Faults injected into `/v1` requests (`PUT /control/faults/api`), so the service's reliability
+ * Faults injected into API requests (`PUT /control/faults/api`), so the service's reliability
  * tests can make Bandwidth fail, drop connections or answer late, deterministically.
  */
 
@@ -40,11 +40,13 @@ export type ApiFaultAction =
 
 export type ApiFaultType = ApiFaultAction['type'];
 
+export type StatusFaultAction = Extract<ApiFaultAction, { type: 'status' }>;
+
 export interface ApiFaultRule {
   /** HTTP method, any case; omitted matches every method. */
   method?: string;
   /**
-   * Text the request path after `/v1/users/{userId}` must contain (`/audio`, `calls`); a trailing
+   * Text the request path after the user or account (`/v1/users/{userId}`) must contain (`/audio`, `calls`); a trailing
    * `$` means the path must end with it instead (`/calls$`: create and list, not a call's update or
    * audio, which substrings alone could not tell apart). Omitted matches every path.
    */
@@ -66,14 +68,6 @@ interface ArmedRule {
   rule: ApiFaultRule;
   remaining: number;
   applied: number;
-}
-
-const USER_PREFIX = /^\/v1\/users\/[^/]+/;
-
-/** The part of a `/v1` path that rules match: `/calls/c-…/audio` for `/v1/users/u-…/calls/c-…/audio`. */
-export function faultPathOf(path: string): string {
-  if (USER_PREFIX.test(path)) return path.replace(USER_PREFIX, '');
-  return path.replace(/^\/v1/, '');
 }
 
 function pathMatches(pattern: string | undefined, path: string): boolean {
@@ -106,15 +100,14 @@ export class ApiFaults {
    * The action for a request, counted against its rule: the first rule that matches and has
    * requests left wins. Undefined when no rule applies.
    *
-   * @param path the request path without query string, starting with `/v1`
+   * @param faultPath the part of the request path rules match (see `ApiVersion.faultPathOf`)
    */
-  take(method: string, path: string): ApiFaultAction | undefined {
-    const relativePath = faultPathOf(path);
+  take(method: string, faultPath: string): ApiFaultAction | undefined {
     const armed = this.rules.find(
       ({ rule, remaining }) =>
         remaining > 0 &&
         (rule.method === undefined || rule.method.toUpperCase() === method.toUpperCase()) &&
-        pathMatches(rule.path, relativePath),
+        pathMatches(rule.path, faultPath),
     );
     if (!armed) return undefined;
     armed.remaining -= 1;

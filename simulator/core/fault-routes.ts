@@ -14,7 +14,7 @@ export interface FaultRouteDependencies {
 type CallRequest = FastifyRequest<{ Params: { callId: string } }>;
 
 /**
- * Fault injection through the control API: `/v1` requests that fail, drop or answer late;
+ * Fault injection through the control API: API requests that fail, drop or answer late;
  * callbacks that are duplicated, late or retried differently; and one call's callbacks held back
  * and released in any order. `POST /control/reset` clears all of it.
  */

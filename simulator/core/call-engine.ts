@@ -3,17 +3,8 @@ import type { AudioItem } from './audio-channel.js';
 import type { CallbackBody, CallbackHttpMethod } from './callback-attempt.js';
 import type { CallbackFaults } from './callback-faults.js';
 import type { CallbackAttemptRecord } from './callback-queue.js';
+import type { CallFormat, EventContext } from './call-format.js';
 import { conventionFor } from './conventions.js';
-import {
-  answerEvent,
-  dtmfEvent,
-  hangupEvent,
-  incomingCallEvent,
-  playbackEvent,
-  speakEvent,
-  timeoutEvent,
-  type EventContext,
-} from './event-payloads.js';
 import { planFarEnd, type FarEndOutcome, type FarEndPlan, type FarEndScript } from './far-end.js';
 import { newCallId } from './ids.js';
 import type { SimulatorSettings } from './settings.js';
@@ -52,8 +43,8 @@ export interface IncomingCallRequest {
 export interface CallEngineOptions {
   /** Shared with the control API, which changes it in place. */
   settings: SimulatorSettings;
-  userId: string;
-  applicationId: string;
+  /** How the API version the calls belong to names them and words their callbacks. */
+  format: CallFormat;
   /** Shared with the control API, which changes it; every call's callbacks obey it. */
   callbackFaults: CallbackFaults;
   logger?: Logger;
@@ -79,7 +70,12 @@ export class CallEngine {
   }
 
   callUri(call: SimCall): string {
-    return `${this.baseUrl}/v1/users/${this.options.userId}/calls/${call.id}`;
+    return this.options.format.callUri(this.baseUrl, call);
+  }
+
+  /** The call as its API returns it. */
+  apiView(call: SimCall): Record<string, unknown> {
+    return this.options.format.view(call, this.callUri(call));
   }
 
   getCall(callId: string): SimCall | undefined {
@@ -129,7 +125,7 @@ export class CallEngine {
       callbackHttpMethod: 'post',
       callbackTimeout: INCOMING_CALLBACK_TIMEOUT_MS,
     });
-    const delivered = this.announce(call, incomingCallEvent(call, this.options.applicationId, this.context(call, call.startTime)));
+    const delivered = this.announce(call, this.options.format.incomingCall(call, this.context(call, call.startTime)));
     return { call, delivered };
   }
 
@@ -141,7 +137,7 @@ export class CallEngine {
     call.state = 'active';
     call.activeTime = time;
     call.addLogEntry('answer', undefined, time);
-    return this.announce(call, answerEvent(call, this.context(call, time)));
+    return this.announce(call, this.options.format.answer(call, this.context(call, time)));
   }
 
   /**
@@ -159,14 +155,14 @@ export class CallEngine {
     call.endTime = time;
     call.endCause = cause;
     call.addLogEntry('hangup', cause, time);
-    return this.announce(call, hangupEvent(call, cause, this.context(call, time)));
+    return this.announce(call, this.options.format.hangup(call, cause, this.context(call, time)));
   }
 
   /** The caller pressed a key. */
   pressDigit(call: SimCall, digit: string): Promise<unknown> {
     const time = new Date();
     call.addLogEntry('dtmf', digit, time);
-    return this.announce(call, dtmfEvent(call, digit, this.context(call, time)));
+    return this.announce(call, this.options.format.dtmf(call, digit, this.context(call, time)));
   }
 
   playAudio(call: SimCall, kind: AudioKind, item: AudioItem): void {
@@ -222,7 +218,7 @@ export class CallEngine {
     if (call.state !== 'started') return Promise.resolve();
     const time = new Date();
     call.addLogEntry('timeout', undefined, time);
-    void this.announce(call, timeoutEvent(call, this.context(call, time)));
+    void this.announce(call, this.options.format.timeout(call, this.context(call, time)));
     return this.end(call, 'NO_ANSWER');
   }
 
@@ -235,7 +231,8 @@ export class CallEngine {
       const time = new Date();
       call.addLogEntry(kind, status === 'started' ? 'start' : 'done', time);
       const context = this.context(call, time);
-      const body = kind === 'playback' ? playbackEvent(call, item, status, context) : speakEvent(call, item, status, context);
+      const { format } = this.options;
+      const body = kind === 'playback' ? format.playback(call, item, status, context) : format.speak(call, item, status, context);
       void this.announce(call, body);
     };
     return {
@@ -261,6 +258,7 @@ export class CallEngine {
       fallbackUrl: call.fallbackUrl,
       method: call.callbackHttpMethod,
       timeoutMs: call.callbackTimeout,
+      userAgent: this.options.format.callbackUserAgent,
     });
   }
 }
