@@ -134,6 +134,24 @@ export class CallMutation {
     });
   }
 
+  /**
+   * Asks the provider to play a looping file once more, where it cannot loop by itself; only while
+   * the file is still the one playing, so a stop or hangup that came first is never undone.
+   */
+  replay(playback: PlaybackRecord): boolean {
+    if (playback.status !== PlaybackStatus.PLAYING || !playback.loop || !this.call.providerCallId) return false;
+    if (this.call.state !== CallState.ACTIVE) return false;
+    this.request({
+      kind: 'play',
+      callId: this.call.id,
+      providerCallId: this.call.providerCallId,
+      playbackId: playback.id,
+      fileUrl: playback.fileUrl,
+      loop: playback.loop,
+    });
+    return true;
+  }
+
   markStarted(playback: PlaybackRecord, at: Date): boolean {
     if (playback.status !== PlaybackStatus.PLAYING || playback.startedAt) return false;
     this.setPlayback(playback, PlaybackStatus.PLAYING, { startedAt: at });

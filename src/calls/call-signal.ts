@@ -9,6 +9,11 @@ export type CallSignal =
   | { kind: 'answered' }
   | { kind: 'playback-started' }
   | { kind: 'playback-done' }
+  /**
+   * A looping file reached its end and the provider asks what to do next (v2, where BXML has no
+   * loop): while it still plays, it is requested again.
+   */
+  | { kind: 'playback-looped' }
   | { kind: 'ended'; cause: string }
   | { kind: 'timed-out' }
   /** Events the domain records but does not act on (speak, dtmf, gather, recording, unknown types, …). */

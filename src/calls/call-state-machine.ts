@@ -31,14 +31,20 @@ export interface CallEnding {
 export function endingForHangupCause(cause: string, wasAnswered: boolean): CallEnding {
   if (wasAnswered) return { state: CallState.COMPLETED, endReason: EndReason.HANGUP };
   switch (cause) {
+    // v1 causes are upper-case SIP-style words; v2 `disconnect` causes are lower-case words.
     case 'ORIGINATOR_CANCEL':
     case 'NORMAL_CLEARING':
+    case 'hangup':
+    case 'cancel':
       return { state: CallState.COMPLETED, endReason: EndReason.CANCELLED };
     case 'USER_BUSY':
+    case 'busy':
       return { state: CallState.FAILED, endReason: EndReason.BUSY };
     case 'CALL_REJECTED':
+    case 'rejected':
       return { state: CallState.FAILED, endReason: EndReason.REJECTED };
     case 'NO_ANSWER':
+    case 'timeout':
       return { state: CallState.FAILED, endReason: EndReason.NO_ANSWER };
     case 'UNALLOCATED_NUMBER':
     case 'NORMAL_TEMPORARY_FAILURE':

@@ -100,6 +100,10 @@ function apply(m: CallMutation, event: ProviderEvent): boolean {
       m.playNext();
       return true;
     }
+    case 'playback-looped': {
+      const playback = m.playback(event.tag);
+      return playback !== undefined && m.replay(playback);
+    }
     case 'ended':
       return m.end(endingForHangupCause(signal.cause, m.call.answeredAt !== null), event.occurredAt, signal.cause);
     case 'timed-out':
