@@ -1,0 +1,15 @@
+/**
+ * Dialect-specific pieces of an otherwise shared SQL store: how a transaction locks the call row
+ * it reads (SQLite serialises whole transactions; PostgreSQL needs `FOR UPDATE`).
+ */
+export interface SqlDialectTraits {
+  /** Whether transactions must lock the rows they read (PostgreSQL) or are serialised whole (SQLite). */
+  lockRows: boolean;
+  /** Whether an error is a lost race (unique violation, serialization failure) worth a retry. */
+  isConflict(error: unknown): boolean;
+  /**
+   * Whether transactions that arrive together are committed together (`GroupCommit`): for
+   * a single-connection database, where they would run one after the other anyway.
+   */
+  groupCommit?: boolean;
+}
