@@ -18,8 +18,6 @@ import { registerApiRoutes } from './v1/api-routes.js';
 import { v1CallFormat } from './v1/call-format.js';
 import { V1_API } from './v1/v1-api.js';
 
-export type { AudioOverlap } from './core/settings.js';
-export { RESERVED_NUMBERS } from './core/conventions.js';
 export type { SimulatorOptions } from './options.js';
 
 export interface BandwidthSimulator {

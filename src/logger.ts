@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
  * Paths pino blanks out wherever they appear, so a credential that reaches a log line by
  * accident (a header, a URL in an error) is never written.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -171,7 +171,7 @@ async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** The URL handed to Bandwidth: our webhook with its basic-auth credentials in it. */
-export function callbackUrl(publicUrl: string, credentials: { username: string; password: string }): string {
+function callbackUrl(publicUrl: string, credentials: { username: string; password: string }): string {
   const url = new URL(`${publicUrl}${WEBHOOK_PATH}`);
   url.username = encodeURIComponent(credentials.username);
   url.password = encodeURIComponent(credentials.password);

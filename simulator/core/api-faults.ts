@@ -57,7 +57,7 @@ export interface ApiFaultRule {
 }
 
 /** A rule as the control API shows it, with what is left of it. */
-export interface ApiFaultRuleView extends ApiFaultRule {
+interface ApiFaultRuleView extends ApiFaultRule {
   /** Requests it will still affect; `null` when unlimited. */
   remaining: number | null;
   /** Requests it has affected so far. */

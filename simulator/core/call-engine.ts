@@ -22,7 +22,7 @@ const FAILURE_CAUSES: Partial<Record<FarEndOutcome, string>> = {
 
 export type AudioKind = 'playback' | 'speak';
 
-export interface OutboundCallRequest {
+interface OutboundCallRequest {
   from: string;
   to: string;
   callTimeout: number;
@@ -33,7 +33,7 @@ export interface OutboundCallRequest {
   tag?: string;
 }
 
-export interface IncomingCallRequest {
+interface IncomingCallRequest {
   from: string;
   to: string;
   /** Where the `incomingcall` event and every later event of the call go; may carry credentials. */

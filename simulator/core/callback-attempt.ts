@@ -5,7 +5,7 @@ export type CallbackBody = Record<string, string | number | boolean | undefined>
 
 export type CallbackHttpMethod = 'get' | 'post';
 
-export interface CallbackRequest {
+interface CallbackRequest {
   /** May contain `user:pass@`, which becomes an `Authorization: Basic` header. */
   url: string;
   method: CallbackHttpMethod;
@@ -31,7 +31,7 @@ export interface AttemptFailure {
   error?: string;
 }
 
-export type AttemptResult = { outcome: 'delivered'; status: number } | AttemptFailure | { outcome: 'aborted' };
+type AttemptResult = { outcome: 'delivered'; status: number } | AttemptFailure | { outcome: 'aborted' };
 
 function buildFetch(request: CallbackRequest): { target: string; init: RequestInit } {
   const { url, authorization } = splitCredentials(request.url);

@@ -25,7 +25,7 @@ export interface CallbackFaultConfig {
 }
 
 /** When and how often a failed delivery is tried again at the callback URL. */
-export interface RetryPolicy {
+interface RetryPolicy {
   /** Further tries after the first one. */
   retries: number;
   delayMs: number;

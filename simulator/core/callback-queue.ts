@@ -5,7 +5,7 @@ import { withoutCredentials } from './callback-url.js';
 import { pause } from './pause.js';
 
 /** One event to deliver, with everything needed to deliver it again later. */
-export interface CallbackDelivery {
+interface CallbackDelivery {
   eventType: string;
   body: CallbackBody;
   /** May contain credentials. */
@@ -38,7 +38,7 @@ export interface CallbackAttemptRecord {
 }
 
 /** A callback whose sending is suspended by a hold, as `GET /control/calls/{id}/held` lists it. */
-export interface HeldCallback {
+interface HeldCallback {
   index: number;
   eventType: string;
   body: CallbackBody;

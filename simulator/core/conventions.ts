@@ -5,7 +5,7 @@ import type { SimulatorSettings } from './settings.js';
  * Reserved destination numbers whose far end behaves in a fixed way, so a test (or a person with
  * curl) can pick a scenario just by dialling a number. Scripts set through the control API win.
  */
-export const RESERVED_NUMBERS = Object.freeze({
+const RESERVED_NUMBERS = Object.freeze({
   busy: '+15005550001',
   reject: '+15005550002',
   noAnswer: '+15005550003',

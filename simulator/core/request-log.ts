@@ -1,7 +1,7 @@
 import type { ApiFaultType } from './api-faults.js';
 
 /** One API request as the control API reports it. */
-export interface ApiRequestRecord {
+interface ApiRequestRecord {
   method: string;
   /** Without the query string. */
   path: string;
@@ -20,7 +20,7 @@ export interface ApiRequestRecord {
   fault?: ApiFaultType;
 }
 
-export interface RequestFilter {
+interface RequestFilter {
   callId?: string;
   /** Keeps requests whose path contains this text (e.g. `/audio`). */
   path?: string;

@@ -15,7 +15,7 @@ export type CallDirection = 'in' | 'out';
 export type CallState = 'started' | 'active' | 'rejected' | 'completed';
 
 /** One entry of the internal log served by `GET …/calls/{id}/events` (not a callback payload). */
-export interface CallLogEntry {
+interface CallLogEntry {
   id: string;
   time: string;
   name: string;

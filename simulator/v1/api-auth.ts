@@ -4,7 +4,7 @@ import { pathOf } from '../core/request-path.js';
 import { ApiError, errorBody } from './api-error.js';
 import { isV1Path } from './api-paths.js';
 
-export interface ApiCredentials {
+interface ApiCredentials {
   userId: string;
   apiToken: string;
   apiSecret: string;
@@ -41,7 +41,7 @@ function userIdInPath(path: string): string | undefined {
  * Why a `/v1` request may not proceed, or undefined when it may: v1 wants the API token and secret
  * as HTTP Basic credentials on every request, and only lets a user reach its own resources.
  */
-export function refuseApiAccess(authorization: string | undefined, path: string, credentials: ApiCredentials): ApiError | undefined {
+function refuseApiAccess(authorization: string | undefined, path: string, credentials: ApiCredentials): ApiError | undefined {
   const given = parseBasicAuth(authorization);
   const tokenMatches = sameSecret(given?.user ?? '', credentials.apiToken);
   const secretMatches = sameSecret(given?.password ?? '', credentials.apiSecret);

@@ -6,7 +6,7 @@ import type { CallRateExcess } from '../core/call-rate-limiter.js';
  */
 
 /** Categories used by the v1 API (lower-case, hyphenated, as in its HTTP error bodies). */
-export type ErrorCategory =
+type ErrorCategory =
   | 'authentication'
   | 'authorization'
   | 'bad-request'

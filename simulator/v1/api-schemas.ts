@@ -50,7 +50,7 @@ const createCallSchema = z.object(
   BODY_NOT_OBJECT,
 );
 
-export interface CreateCallInput {
+interface CreateCallInput {
   from: string;
   to: string;
   callTimeout: number;
@@ -101,7 +101,7 @@ const updateCallSchema = z.object(
   BODY_NOT_OBJECT,
 );
 
-export type CallUpdate = z.output<typeof updateCallSchema>;
+type CallUpdate = z.output<typeof updateCallSchema>;
 
 /** Validates `POST /calls/{callId}`; omitted (or `null`) fields stay unchanged. */
 export function parseCallUpdate(body: unknown): CallUpdate {

@@ -28,7 +28,7 @@ function undocumented(status: number): { category: string; code: string; message
   };
 }
 
-export interface InjectedErrorResponse {
+interface InjectedErrorResponse {
   status: number;
   headers: Record<string, string>;
   body: ApiErrorBody;

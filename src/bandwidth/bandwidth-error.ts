@@ -1,13 +1,13 @@
 import { ProviderError } from '../calls/voice-gateway.js';
 
 /** One `{name, value}` entry of a Bandwidth error body's `details` (e.g. `requestPath`, `remoteAddress`). */
-export interface BandwidthErrorDetail {
+interface BandwidthErrorDetail {
   readonly name: string;
   readonly value: string;
 }
 
 /** Everything a {@link BandwidthError} carries; built by the factories below or by the client. */
-export interface BandwidthErrorInit {
+interface BandwidthErrorInit {
   message: string;
   /** Bandwidth's error code, or one of ours: `network-error`, `timeout`, `http-<status>`, `missing-location`, `invalid-response`. */
   code: string;

@@ -25,7 +25,7 @@ export interface SendOptions {
   retry: RetryRule;
 }
 
-export interface RawResponse {
+interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;

@@ -11,8 +11,6 @@ import { ProviderEvents, type IngestOutcome } from './provider-events.js';
 import { UnitOfWork } from './unit-of-work.js';
 import type { VoiceGateway } from './voice-gateway.js';
 
-export type { Caller } from './idempotency-keys.js';
-export type { IngestOutcome } from './provider-events.js';
 
 export interface CallServiceOptions {
   store: CallStore;

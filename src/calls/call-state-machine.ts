@@ -14,7 +14,7 @@ const NEXT: Record<CallState, readonly CallState[]> = {
   FAILED: [],
 };
 
-export function canMove(from: CallState, to: CallState): boolean {
+function canMove(from: CallState, to: CallState): boolean {
   return NEXT[from].includes(to);
 }
 

@@ -18,7 +18,7 @@ export const CallState = {
 } as const;
 export type CallState = (typeof CallState)[keyof typeof CallState];
 
-export const TERMINAL_CALL_STATES: ReadonlySet<CallState> = new Set([CallState.COMPLETED, CallState.FAILED]);
+const TERMINAL_CALL_STATES: ReadonlySet<CallState> = new Set([CallState.COMPLETED, CallState.FAILED]);
 /** The states of a call that has not ended, in the order a call moves through them. */
 export const LIVE_CALL_STATES: readonly CallState[] = Object.values(CallState).filter((state) => !TERMINAL_CALL_STATES.has(state));
 

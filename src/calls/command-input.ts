@@ -37,7 +37,6 @@ export const createCallInput = z.object({
   idempotencyKey,
 });
 export type CreateCallInput = z.input<typeof createCallInput>;
-export type ValidCreateCall = z.output<typeof createCallInput>;
 
 export const playAudioInput = z.object({
   callId: z.string().min(1),
@@ -47,7 +46,6 @@ export const playAudioInput = z.object({
   idempotencyKey,
 });
 export type PlayAudioInput = z.input<typeof playAudioInput>;
-export type ValidPlayAudio = z.output<typeof playAudioInput>;
 
 /** Parses input or throws a `BAD_USER_INPUT` error that names every offending field. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

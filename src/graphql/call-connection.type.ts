@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Call } from './call.type.js';
 
 @ObjectType()
-export class PageInfo {
+class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
 
@@ -11,7 +11,7 @@ export class PageInfo {
 }
 
 @ObjectType()
-export class CallEdge {
+class CallEdge {
   @Field(() => String)
   cursor!: string;
 

@@ -4,7 +4,7 @@ const IDEMPOTENCY_KEY =
   'Up to 128 characters. Retrying with the same key returns the first result instead of doing it again (kept 24 hours, per API token).';
 
 @InputType({ description: 'An audio file to play: http(s) URL of an .mp3 or .wav file.' })
-export class AudioInput {
+class AudioInput {
   @Field(() => String)
   fileUrl!: string;
 

@@ -3,7 +3,7 @@ import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSche
 /** Distinct valid documents kept; clients send a handful each, so this bounds only abuse. */
 const DEFAULT_CAPACITY = 1000;
 
-export type ParsedDocument = { document: DocumentNode } | { errors: readonly GraphQLError[]; stage: 'parse' | 'validate' };
+type ParsedDocument = { document: DocumentNode } | { errors: readonly GraphQLError[]; stage: 'parse' | 'validate' };
 
 /**
  * Parses and validates documents, keeping each valid one by its text (as Apollo's document store

@@ -12,7 +12,7 @@ export const domainErrors: MiddlewareFn = async (_, next) => {
   }
 };
 
-export function toGraphQLError(error: CallError): GraphQLError {
+function toGraphQLError(error: CallError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
 }
 

@@ -86,7 +86,7 @@ export function checkDocumentText(query: string, limits: OperationLimits): Graph
   return undefined;
 }
 
-export interface OperationToCheck {
+interface OperationToCheck {
   schema: GraphQLSchema;
   document: DocumentNode;
   /** The operation that will run (a document may hold several). */

@@ -7,7 +7,7 @@ type Executed = ExecutionResult | Promise<ExecutionResult>;
  * documents must come from a cache keyed by their text), operation, variables and whatever part
  * of the context resolvers may read. Computed once per subscription, not per event.
  */
-export type ExecutionKey = (args: ExecutionArgs) => string;
+type ExecutionKey = (args: ExecutionArgs) => string;
 
 /**
  * A drop-in for graphql-js's `subscribe` that executes a subscription's document once per event

@@ -5,7 +5,7 @@ import type { ApiToken } from '../config.js';
  * Compares secrets in constant time. Both sides are hashed first so neither the length nor the
  * position of the first differing byte shows in the timing.
  */
-export function safeEqual(given: string, expected: string): boolean {
+function safeEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

@@ -43,7 +43,7 @@ export interface GraphQLRouteOptions {
   metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
 }
 
-export const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_PATH = '/graphql';
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
 /** A dependency the instance needs to serve requests, checked by `/readyz`. */
-export type ReadinessCheck = () => Promise<boolean>;
+type ReadinessCheck = () => Promise<boolean>;
 
 export interface HealthRouteOptions {
   /** Named checks (`store`, `redis`, …); each must answer within `timeoutMs`. */

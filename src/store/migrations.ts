@@ -1,6 +1,6 @@
 import { Migrator, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-export type SqlDialectName = 'sqlite' | 'postgres';
+type SqlDialectName = 'sqlite' | 'postgres';
 
 /**
  * Schema migrations, applied in name order at start-up. Never edit one that has shipped: add the

@@ -5,8 +5,8 @@ import type { CallEventsTable, CallsTable, OutboxTable, PlaybacksTable } from '.
 
 /** Rows as the tables hold them (ISO text dates, 0/1 flags, JSON text) to the domain's records and back. */
 
-export const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
-export const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 
 export function toCall(row: Selectable<CallsTable>): CallRecord {
   return {

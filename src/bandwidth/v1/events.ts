@@ -23,7 +23,7 @@ interface BandwidthEventBase {
 }
 
 /** §6.3: how a call reached us when it was forwarded. */
-export interface BandwidthDiversion {
+interface BandwidthDiversion {
   origTo?: string;
   reason?: string;
   screen?: string;
@@ -34,7 +34,7 @@ export interface BandwidthDiversion {
 }
 
 /** §6.7 */
-export interface IncomingCallEvent extends BandwidthEventBase {
+interface IncomingCallEvent extends BandwidthEventBase {
   eventType: 'incomingcall';
   from: string;
   to: string;
@@ -44,7 +44,7 @@ export interface IncomingCallEvent extends BandwidthEventBase {
 }
 
 /** §6.3 */
-export interface AnswerEvent extends BandwidthEventBase {
+interface AnswerEvent extends BandwidthEventBase {
   eventType: 'answer';
   from?: string;
   to?: string;
@@ -53,26 +53,26 @@ export interface AnswerEvent extends BandwidthEventBase {
 }
 
 /** §6.4 */
-export interface PlaybackEvent extends BandwidthEventBase {
+interface PlaybackEvent extends BandwidthEventBase {
   eventType: 'playback';
   status: 'started' | 'done' | (string & {});
 }
 
 /** §6.5 */
-export interface SpeakEvent extends BandwidthEventBase {
+interface SpeakEvent extends BandwidthEventBase {
   eventType: 'speak';
   status: 'started' | 'done' | (string & {});
   state?: 'PLAYBACK_START' | 'PLAYBACK_STOP' | (string & {});
 }
 
 /** §6.9 */
-export interface DtmfEvent extends BandwidthEventBase {
+interface DtmfEvent extends BandwidthEventBase {
   eventType: 'dtmf';
   dtmfDigit: string;
 }
 
 /** §6.10 */
-export interface GatherEvent extends BandwidthEventBase {
+interface GatherEvent extends BandwidthEventBase {
   eventType: 'gather';
   state?: string;
   digits?: string;
@@ -81,14 +81,14 @@ export interface GatherEvent extends BandwidthEventBase {
 }
 
 /** §6.8 */
-export interface TimeoutEvent extends BandwidthEventBase {
+interface TimeoutEvent extends BandwidthEventBase {
   eventType: 'timeout';
   from?: string;
   to?: string;
 }
 
 /** §6.6; a rejected call also arrives as a hangup, with cause `CALL_REJECTED`. */
-export interface HangupEvent extends BandwidthEventBase {
+interface HangupEvent extends BandwidthEventBase {
   eventType: 'hangup';
   from?: string;
   to?: string;
@@ -97,7 +97,7 @@ export interface HangupEvent extends BandwidthEventBase {
 }
 
 /** §6.11 */
-export interface RecordingEvent extends BandwidthEventBase {
+interface RecordingEvent extends BandwidthEventBase {
   eventType: 'recording';
   recordingId: string;
   recordingUri?: string;
@@ -108,7 +108,7 @@ export interface RecordingEvent extends BandwidthEventBase {
 }
 
 /** §6.11 */
-export interface TranscriptionEvent extends BandwidthEventBase {
+interface TranscriptionEvent extends BandwidthEventBase {
   eventType: 'transcription';
   transcriptionId: string;
   recordingId?: string;
@@ -142,7 +142,7 @@ export type KnownBandwidthEvent =
 
 export type BandwidthEvent = KnownBandwidthEvent | UnknownBandwidthEvent;
 
-export type ParseBandwidthEventResult = { ok: true; event: BandwidthEvent } | { ok: false; error: string };
+type ParseBandwidthEventResult = { ok: true; event: BandwidthEvent } | { ok: false; error: string };
 
 /**
  * JSON Schema for the webhook route (Fastify `schema.body`, or `schema.querystring` for GET-mode

@@ -12,7 +12,7 @@ export interface ApiTokenAuthOptions {
   isExplorerPage: (request: FastifyRequest) => boolean;
 }
 
-export interface ApiTokenAuth {
+interface ApiTokenAuth {
   /** The `onRequest` hook: refuses with 401 before the body is read a request it cannot identify. */
   onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** The caller `onRequest` identified the request as, if it did. */

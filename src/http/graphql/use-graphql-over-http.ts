@@ -31,7 +31,7 @@ export interface GraphQLOverHttpOptions {
   callerOf: (request: FastifyRequest) => Caller | undefined;
 }
 
-export interface GraphQLOverHttp {
+interface GraphQLOverHttp {
   apollo: ApolloServer<Context>;
   /** The route handler that hands the request to Apollo. */
   handler: RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
