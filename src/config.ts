@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { bandwidthConfig, type RealBandwidth, type SimulatedBandwidth } from './bandwidth-config.js';
 import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
 
 export { ConfigError } from './env.js';
+export type { BandwidthApiVersion, BandwidthV2Credentials, RealBandwidth, RealBandwidthV1, RealBandwidthV2, SimulatedBandwidth } from './bandwidth-config.js';
 
 /** Settings the service runs with, read once from the environment and validated at start-up. */
 export interface Config {
@@ -44,22 +46,6 @@ export interface Config {
   production: boolean;
 }
 
-export interface RealBandwidth {
-  mode: 'real';
-  apiUrl: string;
-  userId: string;
-  apiToken: string;
-  apiSecret: string;
-}
-
-export interface SimulatedBandwidth {
-  mode: 'simulator';
-  /** Port of the built-in simulator (its control API is how you inject an incoming call). */
-  port: number;
-  answerDelayMs: number;
-  playbackDurationMs: number;
-}
-
 /**
  * What an API token may do: `all` reads and changes every call, `read` only queries and subscribes,
  * for dashboards and other clients that must never place or end a call.
@@ -89,13 +75,18 @@ export function loadConfig(env: Env = process.env): Config {
       'API_TOKENS must be set when real Bandwidth credentials are configured: without it anyone could place calls on your account',
     );
   }
+  const publicUrl = baseUrl(env, 'PUBLIC_URL');
+  if (bandwidth.mode === 'real' && bandwidth.apiVersion === 'v2' && !publicUrl?.startsWith('https://')) {
+    // Bandwidth sends callback credentials only to https URLs, and the webhook refuses requests without them.
+    throw new ConfigError("PUBLIC_URL must be set to the service's https:// address for Bandwidth's v2 API: it calls back there with the webhook credentials");
+  }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
   return {
     host: env.HOST?.trim() || '0.0.0.0',
     port,
-    publicUrl: baseUrl(env, 'PUBLIC_URL'),
+    publicUrl,
     bandwidth,
     webhook,
     apiTokens,
@@ -115,30 +106,6 @@ export function loadConfig(env: Env = process.env): Config {
     bandwidthTimeoutMs: integer(env, 'BANDWIDTH_TIMEOUT_MS', 10_000, 100, 120_000),
     logLevel,
     production: env.NODE_ENV === 'production',
-  };
-}
-
-function bandwidthConfig(env: Env): RealBandwidth | SimulatedBandwidth {
-  const names = ['BANDWIDTH_USER_ID', 'BANDWIDTH_API_TOKEN', 'BANDWIDTH_API_SECRET'] as const;
-  const set = names.filter((name) => env[name]?.trim());
-  if (set.length === 0) {
-    return {
-      mode: 'simulator',
-      port: integer(env, 'SIMULATOR_PORT', 4010, 0, 65535),
-      answerDelayMs: integer(env, 'SIMULATOR_ANSWER_DELAY_MS', 1000, 0, 600_000),
-      playbackDurationMs: integer(env, 'SIMULATOR_PLAYBACK_MS', 3000, 0, 3_600_000),
-    };
-  }
-  const missing = names.filter((name) => !set.includes(name));
-  if (missing.length > 0) {
-    throw new ConfigError(`${missing.join(', ')} must be set too: give all three Bandwidth credentials, or none to use the simulator`);
-  }
-  return {
-    mode: 'real',
-    apiUrl: baseUrl(env, 'BANDWIDTH_API_URL') ?? 'https://api.catapult.inetwork.com',
-    userId: env.BANDWIDTH_USER_ID!.trim(),
-    apiToken: env.BANDWIDTH_API_TOKEN!.trim(),
-    apiSecret: env.BANDWIDTH_API_SECRET!.trim(),
   };
 }
 

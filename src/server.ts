@@ -55,6 +55,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     let simulator: BandwidthSimulator | undefined;
     let bandwidth: { baseUrl: string; userId: string; apiToken: string; apiSecret: string };
+    if (config.bandwidth.apiVersion === 'v2') throw new Error('TODO v2 gateway');
     if (config.bandwidth.mode === 'simulator') {
       bandwidth = {
         baseUrl: '',

@@ -11,6 +11,17 @@ const REAL = {
   WEBHOOK_PASSWORD: 'webhook-secret-value',
 };
 
+const REAL_V2 = {
+  BANDWIDTH_ACCOUNT_ID: '9900000',
+  BANDWIDTH_APPLICATION_ID: 'app-0f1e2d3c',
+  BANDWIDTH_CLIENT_ID: 'client-id-abc',
+  BANDWIDTH_CLIENT_SECRET: 'oauth-secret-value',
+  WEBHOOK_USERNAME: 'bw',
+  WEBHOOK_PASSWORD: 'webhook-secret-value',
+  PUBLIC_URL: 'https://voice.example.com',
+  API_TOKENS: 'client-token-0123456789',
+};
+
 describe('configuration', () => {
   it('starts the simulator with defaults when no Bandwidth credentials are set', () => {
     const config = loadConfig({});
@@ -31,6 +42,50 @@ describe('configuration', () => {
   it('uses the real API when all three credentials are set', () => {
     const config = loadConfig({ ...REAL, API_TOKENS: 'client-token-0123456789' });
     expect(config.bandwidth).toMatchObject({ mode: 'real', apiUrl: 'https://api.catapult.inetwork.com', userId: 'u-abc' });
+  });
+
+  it('speaks v2 when a v2 account is configured, with OAuth client credentials or an API user', () => {
+    const config = loadConfig(REAL_V2);
+    expect(config.bandwidth).toEqual({
+      mode: 'real',
+      apiVersion: 'v2',
+      voiceApiUrl: 'https://voice.bandwidth.com',
+      oauthUrl: 'https://api.bandwidth.com/api/v1/oauth2/token',
+      accountId: '9900000',
+      applicationId: 'app-0f1e2d3c',
+      credentials: { kind: 'oauth', clientId: 'client-id-abc', clientSecret: 'oauth-secret-value' },
+    });
+    const { BANDWIDTH_CLIENT_ID: _id, BANDWIDTH_CLIENT_SECRET: _secret, ...noOAuth } = REAL_V2;
+    const basic = loadConfig({ ...noOAuth, BANDWIDTH_USERNAME: 'api-user', BANDWIDTH_PASSWORD: 'api-password', BANDWIDTH_VOICE_API_URL: 'https://voice.test' });
+    expect(basic.bandwidth).toMatchObject({ voiceApiUrl: 'https://voice.test', credentials: { kind: 'basic', username: 'api-user', password: 'api-password' } });
+  });
+
+  it('runs the simulator in v1 by default and in v2 when BANDWIDTH_API_VERSION=v2 has no credentials', () => {
+    expect(loadConfig({}).bandwidth).toMatchObject({ mode: 'simulator', apiVersion: 'v1' });
+    expect(loadConfig({ BANDWIDTH_API_VERSION: 'v2' }).bandwidth).toMatchObject({ mode: 'simulator', apiVersion: 'v2' });
+    expect(loadConfig({ ...REAL, API_TOKENS: 'client-token-0123456789' }).bandwidth).toMatchObject({ apiVersion: 'v1' });
+  });
+
+  it.each([
+    [{ BANDWIDTH_API_VERSION: 'v3' }, /^BANDWIDTH_API_VERSION must be v1 or v2/],
+    [{ ...REAL_V2, BANDWIDTH_APPLICATION_ID: '' }, /^BANDWIDTH_APPLICATION_ID must be set/],
+    [{ ...REAL_V2, BANDWIDTH_CLIENT_SECRET: '' }, /^BANDWIDTH_CLIENT_ID and BANDWIDTH_CLIENT_SECRET must be set together/],
+    [{ ...REAL_V2, BANDWIDTH_USERNAME: 'u', BANDWIDTH_PASSWORD: 'p' }, /not both/],
+    [{ ...REAL_V2, BANDWIDTH_CLIENT_ID: '', BANDWIDTH_CLIENT_SECRET: '' }, /BANDWIDTH_CLIENT_ID and BANDWIDTH_CLIENT_SECRET \(OAuth, recommended\) or BANDWIDTH_USERNAME/],
+    [{ ...REAL_V2, PUBLIC_URL: 'http://voice.example.com' }, /^PUBLIC_URL must be set to the service's https/],
+    [{ ...REAL_V2, BANDWIDTH_USER_ID: 'u-abc' }, /set BANDWIDTH_API_VERSION to v1 or v2/],
+    [{ ...REAL_V2, BANDWIDTH_API_VERSION: 'v1' }, /belong to Bandwidth's v2 API/],
+    [{ ...REAL, BANDWIDTH_API_VERSION: 'v2' }, /belong to Bandwidth's v1 API/],
+    [{ ...REAL_V2, API_TOKENS: '' }, /^API_TOKENS must be set/],
+  ])('refuses the v2 settings %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(String(error)).not.toContain('oauth-secret-value');
+      expect(String(error)).not.toContain('webhook-secret-value');
+    }
   });
 
   it.each([

@@ -7,10 +7,19 @@ import { applyProviderStatus, missingAtProvider } from './provider-status.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import type { VoiceGateway } from './voice-gateway.js';
 
-export type IngestOutcome =
+type IngestResult =
   | { status: 'applied' | 'recorded'; callId: string; sequence: number }
   | { status: 'duplicate'; callId: string }
   | { status: 'unmatched' };
+
+export type IngestOutcome = IngestResult & {
+  /**
+   * Settles once every provider request the event decided (the next file to play, …) has been
+   * made. An adapter whose provider takes its instructions in the webhook's reply (v2's BXML)
+   * waits for it before replying.
+   */
+  requests: Promise<void>;
+};
 
 /**
  * What the provider tells us about calls: its webhook events, and its records when an event never
@@ -29,8 +38,8 @@ export class ProviderEvents {
    */
   async ingest(event: ProviderEvent): Promise<IngestOutcome> {
     const now = this.work.clock();
-    let outcome: IngestOutcome = { status: 'unmatched' };
-    await this.work.commit(async (tx) => {
+    let outcome: IngestResult = { status: 'unmatched' };
+    const requests = await this.work.commit(async (tx) => {
       const located = await locate(tx, event);
       if (!located) {
         if (event.signal.kind !== 'incoming') {
@@ -61,7 +70,7 @@ export class ProviderEvents {
       outcome = { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence };
       return mutation;
     });
-    return outcome;
+    return { ...outcome, requests: Promise.all(requests).then(() => undefined) };
   }
 
   /**

@@ -48,7 +48,7 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: parsed.error });
       }
       const event = toProviderEvent(parsed.event, new Date());
-      const outcome = await options.service.ingest(event);
+      const { requests: _requests, ...outcome } = await options.service.ingest(event);
       counted.set(request, { eventType: parsed.event.known ? event.type : 'other', outcome: outcome.status });
       request.log.info(
         { eventType: event.type, bandwidthCallId: event.providerCallId, ...outcome },
