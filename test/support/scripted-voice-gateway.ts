@@ -35,7 +35,7 @@ interface ProviderCall {
 class Script {
   readonly requests: GatewayRequest[] = [];
   readonly failures = new Map<GatewayRequestKind, ScriptedFailure[]>();
-  readonly holds = new Map<GatewayRequestKind, Promise<void>>();
+  readonly holds = new Map<GatewayRequestKind, { gate: Promise<void>; remaining: number }>();
   readonly calls = new Map<string, ProviderCall>();
   nextId = 1;
 }
@@ -74,14 +74,17 @@ export class ScriptedVoiceGateway implements VoiceGateway {
   }
 
   /**
-   * Holds every request of `kind` from now on (recorded, but not answered) until the returned
-   * function is called: a request in flight, a slow provider, an instance that dies mid-send.
+   * Holds the next `times` requests of `kind` (all of them by default) until the returned function
+   * is called: recorded, not answered yet. A slow provider, a request in flight — or, never
+   * released, an instance that dies mid-send.
    */
-  hold(kind: GatewayRequestKind): () => void {
+  hold(kind: GatewayRequestKind, times = Infinity): () => void {
     let release!: () => void;
-    this.script.holds.set(kind, new Promise<void>((resolve) => (release = resolve)));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const hold = { gate, remaining: times };
+    this.script.holds.set(kind, hold);
     return () => {
-      this.script.holds.delete(kind);
+      if (this.script.holds.get(kind) === hold) this.script.holds.delete(kind);
       release();
     };
   }
@@ -142,7 +145,13 @@ export class ScriptedVoiceGateway implements VoiceGateway {
     this.script.requests.push({ ...request, callId: this.callId });
     // Decided on arrival, so "the next N requests" means the next N to arrive, held or not.
     const failure = this.script.failures.get(request.kind)?.shift();
-    await (this.script.holds.get(request.kind) ?? Promise.resolve());
+    const hold = this.script.holds.get(request.kind);
+    if (hold && hold.remaining > 0) {
+      hold.remaining -= 1;
+      await hold.gate;
+    } else {
+      await Promise.resolve();
+    }
     if (failure) {
       onFailure?.(failure);
       const message = failure.message ?? `scripted ${failure.code}`;
