@@ -15,7 +15,7 @@ import type { GatewayRequestKind, ScriptedVoiceGateway } from '../support/script
  */
 afterEach(stopServices);
 
-const RUNS = 150;
+const RUNS = 100;
 
 type CallIndex = 0 | 1;
 type Command =
@@ -42,7 +42,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('started', 'done'), call, file: fc.nat(3), copies, wait }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('hangup'), call, cause: fc.constantFrom('NORMAL_CLEARING', 'USER_BUSY', 'ORIGINATOR_CANCEL'), copies, wait }),
+    arbitrary: fc.record({
+      kind: fc.constant('hangup'),
+      call,
+      cause: fc.constantFrom('NORMAL_CLEARING', 'USER_BUSY', 'ORIGINATOR_CANCEL'),
+      copies,
+      wait,
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeliver'), index: fc.nat(), wait }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('play'), call, loop: fc.boolean(), interrupt: fc.boolean(), wait }) },
@@ -138,7 +144,8 @@ async function startRun(): Promise<Run> {
   const domain = callDomain();
   const instance = new InstanceGateway(domain.gateway);
   domain.restart({ gateway: instance });
-  const outbound = await domain.service.createCall({ from: FROM, to: TO, audio: [{ fileUrl: fileUrl('one') }, { fileUrl: fileUrl('two') }] });
+  const audio = [{ fileUrl: fileUrl('one') }, { fileUrl: fileUrl('two') }];
+  const outbound = await domain.service.createCall({ from: FROM, to: TO, audio });
   const incoming = await domain.service.ingest(domain.bw.incoming('c-inbound', '+13233326955', FROM));
   if (incoming.status !== 'applied') throw new Error('the inbound call was not created');
   await domain.service.playAudio({ callId: incoming.callId, fileUrl: fileUrl('welcome') });
@@ -205,7 +212,10 @@ async function perform(run: Run, cmd: Command): Promise<void> {
       return;
     }
     case 'play':
-      await track(service.playAudio({ callId: run.calls[cmd.call]!.id, fileUrl: fileUrl('more'), loop: cmd.loop, interrupt: cmd.interrupt }), cmd.wait);
+      await track(
+        service.playAudio({ callId: run.calls[cmd.call]!.id, fileUrl: fileUrl('more'), loop: cmd.loop, interrupt: cmd.interrupt }),
+        cmd.wait,
+      );
       return;
     case 'stop':
       await track(service.stopAudio(run.calls[cmd.call]!.id), cmd.wait);

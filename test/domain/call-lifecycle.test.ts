@@ -9,14 +9,21 @@ describe('an outbound call', () => {
     const domain = callDomain();
     const call = await domain.service.createCall({ from: FROM, to: TO, callTimeoutSeconds: 30 });
 
-    expect(call).toMatchObject({ state: 'RINGING', direction: 'OUTBOUND', providerCallId: domain.gateway.providerCallIdOf(call.id) });
+    const providerCallId = domain.gateway.providerCallIdOf(call.id);
+    expect(call).toMatchObject({ state: 'RINGING', direction: 'OUTBOUND', providerCallId });
     expect(domain.notifier.of(call.id).map((change) => change.call.state)).toEqual(['QUEUED', 'REQUESTED', 'RINGING']);
     expect(await domain.log(call.id)).toEqual(['call.requested', 'call.dialing', 'call.dialed']);
     expect(domain.gateway.requests).toEqual([
       {
         kind: 'createCall',
         callId: call.id,
-        call: { from: FROM, to: TO, callTimeoutSeconds: 30, tag: call.id, callbackUrl: expect.stringContaining('/webhooks/bandwidth') },
+        call: {
+          from: FROM,
+          to: TO,
+          callTimeoutSeconds: 30,
+          tag: call.id,
+          callbackUrl: expect.stringContaining('/webhooks/bandwidth'),
+        },
       },
     ]);
   });

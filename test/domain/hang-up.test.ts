@@ -15,7 +15,8 @@ describe('hangUpCall', () => {
 
     expect(hungUp).toMatchObject({ state: 'COMPLETED', endReason: 'CANCELLED', providerCallId: null });
     expect((await domain.log(queued.id)).slice(-2)).toEqual(['call.hung_up', 'playback.cancelled']);
-    expect((await domain.store.listEvents(queued.id, 0, 10)).find((e) => e.type === 'call.hung_up')!.payload).toEqual({ by: 'api', dialled: false });
+    const hungUpEvent = (await domain.store.listEvents(queued.id, 0, 10)).find((e) => e.type === 'call.hung_up');
+    expect(hungUpEvent!.payload).toEqual({ by: 'api', dialled: false });
     expect((await domain.store.listPlaybacks(queued.id)).map((p) => p.status)).toEqual(['CANCELLED']);
     expect(domain.store.outbox().filter((row) => row.callId === queued.id).map((row) => row.status)).toEqual(['cancelled']);
     // Its turn comes and goes: resuming sends nothing for it.

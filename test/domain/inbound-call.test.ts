@@ -19,7 +19,13 @@ describe('an inbound call', () => {
     const domain = callDomain();
     const call = await incomingCall(domain);
 
-    expect(call).toMatchObject({ direction: 'INBOUND', state: 'RINGING', from: CALLER, to: OUR_NUMBER, providerCallId: 'c-inbound' });
+    expect(call).toMatchObject({
+      direction: 'INBOUND',
+      state: 'RINGING',
+      from: CALLER,
+      to: OUR_NUMBER,
+      providerCallId: 'c-inbound',
+    });
     expect(await domain.log(call.id)).toEqual(['incomingcall']);
     expect(domain.notifier.of(call.id).map((change) => change.call.state)).toEqual(['RINGING']);
     expect(domain.gateway.requests).toEqual([]);
@@ -37,7 +43,13 @@ describe('an inbound call', () => {
     expect(answered).toMatchObject({ state: 'ACTIVE', answeredAt: domain.clock.now() });
     expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['answer', 'playAudio']);
     expect(domain.gateway.playedTags()).toEqual([queued.id]);
-    expect(await domain.log(call.id)).toEqual(['incomingcall', 'playback.queued', 'call.answer_requested', 'call.answered', 'playback.requested']);
+    expect(await domain.log(call.id)).toEqual([
+      'incomingcall',
+      'playback.queued',
+      'call.answer_requested',
+      'call.answered',
+      'playback.requested',
+    ]);
   });
 
   it("logs the provider's answer event that follows answerCall with applied: false", async () => {

@@ -15,7 +15,8 @@ describe('invalid input', () => {
     });
 
     await expect(refusal).rejects.toMatchObject({ code: CallErrorCode.BAD_USER_INPUT });
-    const fields = ((await refusal.catch((error: unknown) => error)) as { details: { fields: Array<{ field: string }> } }).details.fields;
+    const error = (await refusal.catch((e: unknown) => e)) as { details: { fields: Array<{ field: string }> } };
+    const fields = error.details.fields;
     expect(fields.map((f) => f.field).sort()).toEqual(['audio.0.fileUrl', 'callTimeoutSeconds', 'from', 'to']);
     expect(await domain.store.listCalls({ first: 10 })).toEqual([]);
     expect(domain.gateway.requests).toEqual([]);

@@ -18,7 +18,11 @@ describe('a request to the provider', () => {
     const [playback] = await domain.store.listPlaybacks(call.id);
     expect(playback).toMatchObject({ status: 'PLAYING' });
     expect((await domain.log(call.id)).at(-1)).toBe('playback.requested');
-    expect(domain.store.outbox().at(-1)).toMatchObject({ status: 'pending', attempts: 1, effect: { kind: 'play', playbackId: playback!.id } });
+    expect(domain.store.outbox().at(-1)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      effect: { kind: 'play', playbackId: playback!.id },
+    });
 
     release();
     await domain.service.idle();
@@ -64,7 +68,7 @@ describe('a request to the provider', () => {
     const waiting = await placeCall(domain);
     expect(waiting.state).toBe('QUEUED');
 
-    const next = domain.restart({ callsPerSecond: 1000 });
+    const next = domain.restart({ callsPerSecond: Infinity });
     expect(await next.resume()).toBe(1);
     await next.idle();
     expect(domain.gateway.requestsOf('createCall').map((r) => r.call.tag)).toEqual([expect.any(String), waiting.id]);
@@ -131,7 +135,13 @@ describe('a dial whose outcome is unknown', () => {
     expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['createCall', 'findCallByTag']);
     expect(domain.gateway.requestsOf('findCallByTag')).toEqual([{ kind: 'findCallByTag', callId: call.id, tag: call.id, to: TO }]);
     const log = await domain.store.listEvents(call.id, 0, 100);
-    expect(log.map((e) => e.type)).toEqual(['call.requested', 'call.dialing', 'call.dial_outcome_unknown', 'call.dialing', 'call.dialed']);
+    expect(log.map((e) => e.type)).toEqual([
+      'call.requested',
+      'call.dialing',
+      'call.dial_outcome_unknown',
+      'call.dialing',
+      'call.dialed',
+    ]);
     expect(log.at(-1)!.payload).toMatchObject({ reconciled: true });
   });
 
@@ -202,9 +212,16 @@ describe('a dial the provider refuses with call-rate-limit', () => {
     await jest.advanceTimersByTimeAsync(200);
     await domain.service.idle();
     // Both are dialled once the pause is over (in which order is the dialler's business).
-    expect(domain.gateway.requestsOf('createCall').map((r) => r.call.tag).sort()).toEqual([limited.id, limited.id, behind.id].sort());
+    const dialled = domain.gateway.requestsOf('createCall').map((r) => r.call.tag);
+    expect(dialled.sort()).toEqual([limited.id, limited.id, behind.id].sort());
     expect(await domain.call(limited.id)).toMatchObject({ state: 'RINGING' });
     expect(await domain.call(behind.id)).toMatchObject({ state: 'RINGING' });
-    expect(await domain.log(limited.id)).toEqual(['call.requested', 'call.dialing', 'call.rate_limited', 'call.dialing', 'call.dialed']);
+    expect(await domain.log(limited.id)).toEqual([
+      'call.requested',
+      'call.dialing',
+      'call.rate_limited',
+      'call.dialing',
+      'call.dialed',
+    ]);
   });
 });

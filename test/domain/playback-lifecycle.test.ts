@@ -25,7 +25,12 @@ describe('the files queued on a call', () => {
     const [first, second] = await playbacks(domain, call.id);
     expect(first).toMatchObject({ status: 'PLAYING', startedAt: null });
     expect(domain.gateway.requestsOf('playAudio')).toEqual([
-      { kind: 'playAudio', callId: call.id, providerCallId: call.providerCallId, audio: { fileUrl: fileUrl('first'), loop: false, tag: first!.id } },
+      {
+        kind: 'playAudio',
+        callId: call.id,
+        providerCallId: call.providerCallId,
+        audio: { fileUrl: fileUrl('first'), loop: false, tag: first!.id },
+      },
     ]);
 
     const started = domain.bw.playbackStarted(call, first!.id, domain.clock.advance(100));
@@ -171,7 +176,8 @@ describe('playAudio', () => {
     const call = await answeredCall(domain);
     const music = await domain.service.playAudio({ callId: call.id, fileUrl: fileUrl('hold-music'), loop: true });
     await domain.service.idle();
-    expect(domain.gateway.requestsOf('playAudio').map((r) => r.audio)).toEqual([{ fileUrl: fileUrl('hold-music'), loop: true, tag: music.id }]);
+    const requested = domain.gateway.requestsOf('playAudio').map((r) => r.audio);
+    expect(requested).toEqual([{ fileUrl: fileUrl('hold-music'), loop: true, tag: music.id }]);
 
     await domain.service.stopAudio(call.id);
     expect(await domain.store.getPlayback(music.id)).toMatchObject({ status: 'STOPPED', loop: true });
@@ -194,7 +200,8 @@ describe('stopAudio', () => {
 
     expect(stopped.state).toBe('ACTIVE');
     expect((await statuses(domain, call.id)).map(([, status]) => status)).toEqual(['STOPPED', 'CANCELLED', 'CANCELLED']);
-    expect(domain.gateway.requestsOf('stopAudio')).toEqual([{ kind: 'stopAudio', callId: call.id, providerCallId: call.providerCallId }]);
+    const stop = { kind: 'stopAudio', callId: call.id, providerCallId: call.providerCallId };
+    expect(domain.gateway.requestsOf('stopAudio')).toEqual([stop]);
   });
 
   it('before the answer cancels the queue without asking the provider', async () => {

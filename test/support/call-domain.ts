@@ -52,8 +52,9 @@ export function callDomain(options: Partial<CallServiceOptions> = {}): CallDomai
       notifier,
       logger: silentLogger,
       callbackUrl: () => 'https://bandwidth:webhook-secret@calls.example/webhooks/bandwidth',
-      // Calls placed one after the other; the pacing has tests of its own.
-      callsPerSecond: 1000,
+      // No pacing (the pacing has tests of its own): at any finite rate, two calls placed within
+      // the same millisecond would leave the second one QUEUED for a timer.
+      callsPerSecond: Infinity,
       instanceId: 'instance-a',
       clock: clock.now,
       ...options,
@@ -87,15 +88,15 @@ export function callDomain(options: Partial<CallServiceOptions> = {}): CallDomai
 }
 
 /**
- * Waits until `condition` holds, letting pending promises and immediate callbacks run; fails
- * after a thousand turns of the event loop (a few milliseconds), so a wrong wait fails fast.
+ * Waits until `condition` holds, letting pending promises, immediates and timers run; fails after
+ * a second, so a wait for something that never comes fails fast.
  */
 export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
-  for (let turn = 0; turn < 1000; turn += 1) {
-    if (await condition()) return;
+  const deadline = Date.now() + 1000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /** Places a call with `audio` queued; the provider accepts it, so it comes back RINGING. */

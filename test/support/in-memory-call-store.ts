@@ -1,4 +1,11 @@
-import { LIVE_CALL_STATES, PlaybackStatus, isTerminal, type CallEventRecord, type CallRecord, type PlaybackRecord } from '../../src/calls/call.js';
+import {
+  LIVE_CALL_STATES,
+  PlaybackStatus,
+  isTerminal,
+  type CallEventRecord,
+  type CallRecord,
+  type PlaybackRecord,
+} from '../../src/calls/call.js';
 import type {
   CallCursor,
   CallStore,
@@ -126,7 +133,7 @@ export class InMemoryCallStore implements CallStore {
       const free = [...this.tables.outbox.values()]
         .filter((row) => row.status === OutboxStatus.PENDING && row.id > afterId && isFree(row, lease, now))
         .slice(0, limit);
-      for (const row of free) Object.assign(row, { lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now });
+      for (const row of free) Object.assign(row, copy({ lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now }));
       return free.map(toItem);
     });
   }
@@ -143,7 +150,9 @@ export class InMemoryCallStore implements CallStore {
     const callsByState: LiveWork['callsByState'] = {};
     for (const call of live) callsByState[call.state] = (callsByState[call.state] ?? 0) + 1;
     const liveIds = new Set(live.map((call) => call.id));
-    const queued = [...this.tables.playbacks.values()].filter((p) => p.status === PlaybackStatus.QUEUED && liveIds.has(p.callId));
+    const queued = [...this.tables.playbacks.values()].filter(
+      (p) => p.status === PlaybackStatus.QUEUED && liveIds.has(p.callId),
+    );
     const pending = [...this.tables.outbox.values()].filter((row) => row.status === OutboxStatus.PENDING);
     return { callsByState, queuedPlaybacks: queued.length, pendingRequests: pending.length };
   }
@@ -213,7 +222,8 @@ class InMemoryTransaction implements CallStoreTransaction {
   }
 
   private writeCall(call: CallRecord): void {
-    const clash = call.providerCallId !== null && [...this.t.calls.values()].some((c) => c.providerCallId === call.providerCallId && c.id !== call.id);
+    const taken = (other: CallRecord): boolean => other.providerCallId === call.providerCallId && other.id !== call.id;
+    const clash = call.providerCallId !== null && [...this.t.calls.values()].some(taken);
     if (clash) throw new UniqueViolation(`provider call id ${call.providerCallId} is taken`);
     this.t.calls.set(call.id, copy(call));
   }
@@ -253,10 +263,10 @@ class InMemoryTransaction implements CallStoreTransaction {
   }
 
   async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
-    const row: OutboxRow = {
+    const row: OutboxRow = copy({
       id: this.t.nextOutboxId++,
       callId: effect.callId,
-      effect: copy(effect),
+      effect,
       attempts: 0,
       notBefore,
       createdAt: now,
@@ -265,7 +275,7 @@ class InMemoryTransaction implements CallStoreTransaction {
       lockedBy: lease.by,
       lockedUntil: lease.until,
       updatedAt: now,
-    };
+    });
     this.t.outbox.set(row.id, row);
     return toItem(row);
   }
@@ -273,18 +283,18 @@ class InMemoryTransaction implements CallStoreTransaction {
   async startOutboxAttempt(id: number, lease: OutboxLease, now: Date): Promise<boolean> {
     const row = this.t.outbox.get(id);
     if (!row || row.status !== OutboxStatus.PENDING || !isFree(row, lease, now)) return false;
-    Object.assign(row, { attempts: row.attempts + 1, lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now });
+    Object.assign(row, copy({ attempts: row.attempts + 1, lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now }));
     return true;
   }
 
   async deferOutbox(id: number, notBefore: Date, lease: OutboxLease, now: Date): Promise<void> {
     const row = this.t.outbox.get(id);
-    if (row) Object.assign(row, { notBefore, lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now });
+    if (row) Object.assign(row, copy({ notBefore, lockedBy: lease.by, lockedUntil: lease.until, updatedAt: now }));
   }
 
   async finishOutbox(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null, now: Date): Promise<void> {
     const row = this.t.outbox.get(id);
-    if (row) Object.assign(row, { status, lastError: error, updatedAt: now });
+    if (row) Object.assign(row, copy({ status, lastError: error, updatedAt: now }));
   }
 
   async findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]> {
@@ -301,7 +311,7 @@ class InMemoryTransaction implements CallStoreTransaction {
   async insertIdempotencyKey(scope: string, operation: string, key: string, record: IdempotencyRecord, now: Date): Promise<void> {
     const id = idempotencyId(scope, operation, key);
     if (this.t.idempotencyKeys.has(id)) throw new UniqueViolation(`idempotency key ${key} exists`);
-    this.t.idempotencyKeys.set(id, { ...record, createdAt: now });
+    this.t.idempotencyKeys.set(id, copy({ ...record, createdAt: now }));
   }
 }
 

@@ -1,6 +1,19 @@
-import { ProviderError, type CreateProviderCall, type ProviderCallStatus, type VoiceGateway } from '../../src/calls/voice-gateway.js';
+import {
+  ProviderError,
+  type CreateProviderCall,
+  type ProviderCallStatus,
+  type VoiceGateway,
+} from '../../src/calls/voice-gateway.js';
 
-export type GatewayRequestKind = 'createCall' | 'answer' | 'reject' | 'hangUp' | 'playAudio' | 'stopAudio' | 'getCallStatus' | 'findCallByTag';
+export type GatewayRequestKind =
+  | 'createCall'
+  | 'answer'
+  | 'reject'
+  | 'hangUp'
+  | 'playAudio'
+  | 'stopAudio'
+  | 'getCallStatus'
+  | 'findCallByTag';
 
 /** One request as the gateway received it; `callId` names the {@link VoiceGateway.forCall} view it came through. */
 export type GatewayRequest = { callId?: string } & (
@@ -141,7 +154,11 @@ export class ScriptedVoiceGateway implements VoiceGateway {
     );
   }
 
-  private async receive<T>(request: GatewayRequest, answer: () => T, onFailure?: (failure: ScriptedFailure) => void): Promise<T> {
+  private async receive<T>(
+    request: GatewayRequest,
+    answer: () => T,
+    onFailure?: (failure: ScriptedFailure) => void,
+  ): Promise<T> {
     this.script.requests.push({ ...request, callId: this.callId });
     // Decided on arrival, so "the next N requests" means the next N to arrive, held or not.
     const failure = this.script.failures.get(request.kind)?.shift();
