@@ -15,11 +15,18 @@ export type GatewayRequestKind =
   | 'getCallStatus'
   | 'findCallByTag';
 
+/** A request about one call that carries nothing but the provider's id of it. */
+type OnCall<K extends GatewayRequestKind> = { kind: K; providerCallId: string };
+
 /** One request as the gateway received it; `callId` names the {@link VoiceGateway.forCall} view it came through. */
 export type GatewayRequest = { callId?: string } & (
   | { kind: 'createCall'; call: CreateProviderCall }
   | { kind: 'playAudio'; providerCallId: string; audio: { fileUrl: string; loop: boolean; tag: string } }
-  | { kind: 'answer' | 'reject' | 'hangUp' | 'stopAudio' | 'getCallStatus'; providerCallId: string }
+  | OnCall<'answer'>
+  | OnCall<'reject'>
+  | OnCall<'hangUp'>
+  | OnCall<'stopAudio'>
+  | OnCall<'getCallStatus'>
   | { kind: 'findCallByTag'; tag: string; to: string }
 );
 
