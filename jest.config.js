@@ -3,8 +3,8 @@
  * metadata only tsc emits) and jest runs the emitted ES modules as they are.
  *
  * Two projects run the suite on both backends: the embedded default (SQLite, in-process bus) and
- * the scale-out one (PostgreSQL and Redis). Tests of the Bandwidth adapter, the configuration and
- * the schema file do not touch storage and run once.
+ * the scale-out one (PostgreSQL and Redis). Tests of the call domain (in-memory doubles), the
+ * Bandwidth adapter, the configuration and the schema file do not touch storage and run once.
  *
  * @type {import('jest').Config}
  */
@@ -15,7 +15,7 @@ const common = {
   transform: {},
 };
 
-const backendIndependent = ['bandwidth-', 'group-commit\\.test', 'demo\\.test', 'graphql-explorer\\.test', 'call-console\\.test', 'console-types\\.test', 'config\\.test', 'schema-file\\.test', 'redis-change-bus\\.test', 'multi-instance\\.test'];
+const backendIndependent = ['<rootDir>/dist/test/domain/', 'bandwidth-', 'group-commit\\.test', 'demo\\.test', 'graphql-explorer\\.test', 'call-console\\.test', 'console-types\\.test', 'config\\.test', 'schema-file\\.test', 'redis-change-bus\\.test', 'multi-instance\\.test'];
 
 export default {
   testTimeout: 30000,
