@@ -92,6 +92,9 @@ export class OutboundDial {
       }
       if (error.mayHaveTakenEffect) {
         await work.change(effect.callId, (m) => m.record('call.dial_outcome_unknown', providerErrorPayload(error)));
+        // Bounded like a failed lookup: a create that keeps timing out while the provider knows no
+        // such call would otherwise be dialled again without end.
+        if (item.attempts >= MAX_DIAL_ATTEMPTS) return this.retry(item, 'the outcome of every attempt is unknown');
         return this.dial(item);
       }
       await work.change(effect.callId, (m) => {

@@ -42,7 +42,7 @@ describe('an outbound call', () => {
     const call = await placeCall(domain);
     const answer = domain.bw.answer(call, domain.clock.advance(1500));
 
-    expect(await domain.service.ingest(answer)).toEqual({ status: 'applied', callId: call.id, sequence: 4 });
+    expect(await domain.service.ingest(answer)).toEqual({ status: 'applied', callId: call.id, sequence: 4, requests: expect.any(Promise) });
     expect(await domain.call(call.id)).toMatchObject({ state: 'ACTIVE', answeredAt: answer.occurredAt, endedAt: null });
   });
 
@@ -149,7 +149,7 @@ describe('an outbound call', () => {
     const domain = callDomain();
     const outcome = await domain.service.ingest(domain.bw.answer({ id: 'call_unknown', providerCallId: 'c-nobody' }));
 
-    expect(outcome).toEqual({ status: 'unmatched' });
+    expect(outcome).toEqual({ status: 'unmatched', requests: expect.any(Promise) });
     expect(await domain.store.listUnmatchedEvents(10)).toMatchObject([{ providerCallId: 'c-nobody', eventType: 'answer' }]);
     expect(await domain.store.listCalls({ first: 10 })).toEqual([]);
   });

@@ -182,11 +182,7 @@ describe('a dial whose outcome is unknown', () => {
     expect(domain.gateway.requestsOf('findCallByTag')).toHaveLength(3);
   });
 
-  // A domain bug, marked failing until it is fixed: docs/reliability.md promises a dial "given up
-  // as FAILED after 4 unknown attempts", but only lookups that fail count towards that limit. When
-  // every create times out and every lookup answers "no such call", the service dials again at
-  // once, without end and outside the dial rate's pacing (here: 21 creates, the last one let through).
-  it.failing('is given up as FAILED after four attempts even when every lookup finds nothing', async () => {
+  it('is given up as FAILED after four attempts even when every lookup finds nothing', async () => {
     const domain = callDomain();
     domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true }, 20);
     const call = await domain.service.createCall({ from: FROM, to: TO });

@@ -1,4 +1,5 @@
-import { CallService, type CallServiceOptions, type DomainLogger } from '../../src/calls/call-service.js';
+import { CallService, type CallServiceOptions } from '../../src/calls/call-service.js';
+import type { DomainLogger } from '../../src/calls/domain-logger.js';
 import type { CallRecord } from '../../src/calls/call.js';
 import { InMemoryCallStore } from './in-memory-call-store.js';
 import { ManualClock } from './manual-clock.js';
