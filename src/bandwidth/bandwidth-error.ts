@@ -9,7 +9,10 @@ interface BandwidthErrorDetail {
 /** Everything a {@link BandwidthError} carries; built by the factories below or by the client. */
 interface BandwidthErrorInit {
   message: string;
-  /** Bandwidth's error code, or one of ours: `network-error`, `timeout`, `http-<status>`, `missing-location`, `invalid-response`. */
+  /**
+   * Bandwidth's error code, or one of ours: `network-error`, `timeout`, `http-<status>`,
+   * `missing-location`, `missing-call-id`, `invalid-response`, `oauth-error` (no token could be obtained).
+   */
   code: string;
   /** HTTP status of Bandwidth's answer; absent when no answer arrived. */
   status?: number;
@@ -52,7 +55,8 @@ export class BandwidthError extends ProviderError {
   }
 
   /**
-   * Turns a non-2xx answer into an error, reading the §8.1 body (`category`, `code`, `message`, `details`).
+   * Turns a non-2xx answer into an error, reading the v1 §8.1 body (`category`, `code`, `message`,
+   * `details`) or v2's (`type`, `description`, which stand in for category and message).
    *
    * `redact` is applied to every text taken from the body, because an intermediary that echoes the
    * request (a debugging proxy, a misconfigured gateway) could put the Authorization header in it.
@@ -61,6 +65,8 @@ export class BandwidthError extends ProviderError {
     request: BandwidthRequestLabel,
     response: { status: number; headers: Record<string, string | string[] | undefined>; body: string },
     redact: (text: string) => string = (text) => text,
+    /** The code to report whatever the body says; v2 bodies have none. */
+    codeOverride?: string,
   ): BandwidthError {
     const { status } = response;
     const parsed = parseErrorBody(response.body);
@@ -71,13 +77,13 @@ export class BandwidthError extends ProviderError {
       const snippet = redact(oneLine(response.body, 120));
       return new BandwidthError({
         message: `Bandwidth ${request.method} ${request.path} answered ${status}${snippet ? `: ${snippet}` : ''}`,
-        code: `http-${status}`,
+        code: codeOverride ?? `http-${status}`,
         status,
         rateLimitResetAt,
       });
     }
 
-    const code = parsed.code ?? `http-${status}`;
+    const code = codeOverride ?? parsed.code ?? `http-${status}`;
     const text = parsed.message === undefined ? '' : `: ${redact(oneLine(parsed.message, 500))}`;
     return new BandwidthError({
       message: `Bandwidth ${request.method} ${request.path} answered ${status} ${code}${text}`,
@@ -162,8 +168,8 @@ function parseErrorBody(body: string): ParsedErrorBody | undefined {
   const record = json as Record<string, unknown>;
   return {
     code: nonEmptyString(record.code),
-    message: nonEmptyString(record.message),
-    category: nonEmptyString(record.category),
+    message: nonEmptyString(record.message) ?? nonEmptyString(record.description),
+    category: nonEmptyString(record.category) ?? nonEmptyString(record.type),
     details: Array.isArray(record.details) ? record.details.flatMap(toDetail) : [],
   };
 }
@@ -192,7 +198,10 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
  * refused connection or a failed lookup), or it failed with a 5xx part-way through.
  */
 function outcomeUnknown(init: BandwidthErrorInit): boolean {
-  if (init.code === 'missing-location') return true;
+  // A 2xx to a create without the new call's id (v1 Location, v2 `callId`): the call may well exist.
+  if (init.code === 'missing-location' || init.code === 'missing-call-id') return true;
+  // The token endpoint failed, so the request itself never left: whatever its status, nothing happened.
+  if (init.code === 'oauth-error') return false;
   if (init.status !== undefined) return init.status >= 500;
   if (init.code === 'timeout') return true;
   return init.code === 'network-error' && !NEVER_SENT.has(init.errno ?? '');

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import got, { HTTPError, RequestError, TimeoutError } from 'got';
 import type { z } from 'zod';
+import { StaticAuthoriser, type Authoriser } from './authoriser.js';
 import { BandwidthError, type BandwidthRequestLabel } from './bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from './request-observer.js';
 import { failureReason, type RetryPolicy, type RetryRule } from './retry-policy.js';
@@ -8,8 +9,11 @@ import { failureReason, type RetryPolicy, type RetryRule } from './retry-policy.
 export interface BandwidthHttpOptions {
   /** Absolute URL every request path is relative to (`…/v1/users/{userId}`, `…/api/v2/accounts/{accountId}`). */
   root: string;
-  /** The `Authorization` header value. Never logged and never part of an error. */
-  authorization: string;
+  /**
+   * The `Authorization` header value (v1's fixed Basic header), or what gives one per attempt (v2's
+   * OAuth tokens). Never logged and never part of an error.
+   */
+  authorization: string | Authoriser;
   /** Texts that must never leave in an error message (the secret, the encoded credentials). */
   secrets: readonly string[];
   /** Limit for one attempt (connect, first byte, and whole exchange). */
@@ -21,11 +25,21 @@ export interface BandwidthHttpOptions {
 
 export interface SendOptions {
   json?: Record<string, unknown>;
+  /** A non-JSON body (v2's BXML), sent with `contentType`. */
+  body?: { text: string; contentType: string };
   searchParams?: URLSearchParams;
   retry: RetryRule;
+  /**
+   * The error code to report for an answer with this status, replacing the one read from the body:
+   * v2 error bodies carry no code, only a `type` shared by most statuses, so its client names the
+   * codes the domain acts on per request.
+   */
+  errorCodes?: Readonly<Partial<Record<number, string>>>;
 }
 
-interface RawResponse {
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
@@ -44,7 +58,7 @@ export interface AttemptCounter {
  */
 export class BandwidthHttp {
   private readonly root: string;
-  private readonly authorization: string;
+  private readonly authoriser: Authoriser;
   private readonly secrets: readonly string[];
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
@@ -55,7 +69,8 @@ export class BandwidthHttp {
 
   constructor(options: BandwidthHttpOptions) {
     this.root = options.root;
-    this.authorization = options.authorization;
+    this.authoriser =
+      typeof options.authorization === 'string' ? new StaticAuthoriser(options.authorization, []) : options.authorization;
     this.secrets = options.secrets;
     this.timeoutMs = options.timeoutMs;
     this.retry = options.retry;
@@ -70,29 +85,58 @@ export class BandwidthHttp {
     return view;
   }
 
-  async send(
-    method: 'GET' | 'POST',
+  /**
+   * Sends one request, retried per its rule. An answer of 401 to an attempt whose credentials the
+   * authoriser can renew (an OAuth token) is sent once more with a fresh one, never twice: a second
+   * 401 means the credentials themselves are refused.
+   */
+  async send(method: HttpMethod, path: string, options: SendOptions, counter: AttemptCounter = { attempts: 0 }): Promise<RawResponse> {
+    const used: { header?: string } = {};
+    try {
+      return await this.exchange(method, path, options, counter, used);
+    } catch (error) {
+      if (!(error instanceof BandwidthError) || error.status !== 401 || used.header === undefined) throw error;
+      if (!this.authoriser.rejected(used.header)) throw error;
+      this.observer?.retried(endpointOf(method, path));
+      this.logger?.warn(
+        { ...this.logFields, method, path: new URL(`${this.root}/${path}`).pathname, attempt: counter.attempts + 1, reason: 'status 401' },
+        'retrying bandwidth request with fresh credentials',
+      );
+      return this.exchange(method, path, options, counter, {});
+    }
+  }
+
+  private async exchange(
+    method: HttpMethod,
     path: string,
     options: SendOptions,
-    counter: AttemptCounter = { attempts: 0 },
+    counter: AttemptCounter,
+    used: { header?: string },
   ): Promise<RawResponse> {
     const url = new URL(`${this.root}/${path}`);
     if (options.searchParams !== undefined) url.search = options.searchParams.toString();
     // Only the path is logged or put into errors: no origin, no query (phone numbers), no credentials.
     const label: BandwidthRequestLabel = { method, path: url.pathname };
     const logged = { ...this.logFields, ...label };
-    const endpoint = `${method} /${path.replace(/^calls\/[^/]+/, 'calls/{callId}')}`;
+    const endpoint = endpointOf(method, path);
     const observer = this.observer;
     const rule = this.retry.rule(options.retry);
     let attemptStartedAt = performance.now();
     let plannedDelayMs = 0;
     const elapsedMs = () => Math.round(performance.now() - attemptStartedAt);
+    // A failure to obtain credentials (the token endpoint refused) is kept aside: thrown from a got
+    // hook it would come back wrapped as a transport error of the request it never let leave.
+    let authorisationFailure: unknown;
 
     try {
       const response = await got(url, {
         method,
         json: options.json,
-        headers: { authorization: this.authorization, accept: 'application/json' },
+        ...(options.body === undefined ? {} : { body: options.body.text }),
+        headers: {
+          accept: 'application/json',
+          ...(options.body === undefined ? {} : { 'content-type': options.body.contentType }),
+        },
         responseType: 'text',
         throwHttpErrors: true,
         // Bandwidth does not redirect; following one would resend a POST (and credentials) elsewhere.
@@ -115,7 +159,15 @@ export class BandwidthHttp {
         },
         hooks: {
           beforeRequest: [
-            () => {
+            async (requestOptions) => {
+              // Asked per attempt, so a retry after a long back-off goes out with a token still valid.
+              try {
+                used.header = await this.authoriser.authorization();
+              } catch (error) {
+                authorisationFailure = error;
+                throw error;
+              }
+              requestOptions.headers.authorization = used.header;
               counter.attempts += 1;
               attemptStartedAt = performance.now();
             },
@@ -149,12 +201,13 @@ export class BandwidthHttp {
         url: response.url,
       };
       if (raw.status < 200 || raw.status > 299) {
-        throw BandwidthError.fromResponse(label, raw, (text) => this.redact(text));
+        throw BandwidthError.fromResponse(label, raw, (text) => this.redact(text), options.errorCodes?.[raw.status]);
       }
       return raw;
     } catch (error) {
+      if (authorisationFailure !== undefined) throw authorisationFailure;
       if (error instanceof RequestError && !error.response) observer?.attempted(endpoint, 'error', elapsedMs());
-      throw this.toBandwidthError(error, label, counter.attempts, elapsedMs);
+      throw this.toBandwidthError(error, label, counter.attempts, elapsedMs, options.errorCodes);
     }
   }
 
@@ -164,6 +217,7 @@ export class BandwidthHttp {
     label: BandwidthRequestLabel,
     attempts: number,
     elapsedMs: () => number,
+    errorCodes: SendOptions['errorCodes'],
   ): unknown {
     if (error instanceof BandwidthError) return error;
     if (error instanceof HTTPError) {
@@ -172,6 +226,7 @@ export class BandwidthHttp {
         label,
         { status: statusCode, headers, body: typeof body === 'string' ? body : '' },
         (text) => this.redact(text),
+        errorCodes?.[statusCode],
       );
     }
     if (error instanceof RequestError) {
@@ -213,7 +268,14 @@ export class BandwidthHttp {
   /** Removes our credentials, and any userinfo in URLs (e.g. the callback URL's), from provider-supplied text. */
   private redact(text: string): string {
     let result = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1[redacted]@');
-    for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
+    for (const secret of [...this.secrets, ...this.authoriser.secrets()]) {
+      if (secret !== '') result = result.split(secret).join('[redacted]');
+    }
     return result;
   }
+}
+
+/** The method and path template (`POST /calls/{callId}/audio`), never a path with ids in it. */
+function endpointOf(method: string, path: string): string {
+  return `${method} /${path.replace(/^calls\/[^/]+/, 'calls/{callId}')}`;
 }
