@@ -280,20 +280,49 @@ describe('BandwidthV2Client.findCallByTag', () => {
 });
 
 describe('BandwidthV2Client call updates', () => {
-  it('hangs up and rejects with state completed, and answers with a redirect to our answered marker', async () => {
-    const server = await serve({ status: 200 }, { status: 200 }, { status: 200 });
+  it('hangs up and rejects with state completed', async () => {
+    const server = await serve({ status: 200 }, { status: 200 });
     const client = clientFor(server);
 
     await client.hangUp(CALL_ID);
     await client.reject(CALL_ID);
-    await client.answer(CALL_ID);
 
     expect(server.requests.map((request) => [request.method, request.url, request.json()])).toEqual([
       ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'completed' }],
       ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'completed' }],
-      ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'active', redirectUrl: `${REDIRECT}?answered=1`, username: 'hook-user', password: 'hook-pass' }],
     ]);
     expect(server.requests.every((request) => request.headers.authorization === `Basic ${BASIC}`)).toBe(true);
+  });
+
+  it('answers a ringing call in the reply to its next ringing redirect, and resolves once that reply is out', async () => {
+    const server = await serve();
+    const client = clientFor(server, { ringSeconds: 1 });
+    let answered = false;
+    const answering = client.answer(CALL_ID).then(() => {
+      answered = true;
+    });
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reply = client.replies.open(CALL_ID);
+    const document = reply.take();
+    expect(answered).toBe(false);
+    reply.close();
+    await answering;
+
+    expect(document).toContain('<Pause duration="86400"/>');
+    expect(document).toContain('?hold=1');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fails an answer with call-invalid-state when the call asks for no BXML in time', async () => {
+    const server = await serve();
+    const client = clientFor(server, { answerWaitMs: 50 });
+
+    const error = await failureOf(client.answer(CALL_ID));
+
+    expect(error).toMatchObject({ code: 'call-invalid-state' });
+    expect(error.message).toContain('within 50 ms');
+    expect(server.requests).toHaveLength(0);
   });
 
   it('maps 409 and 404 of an update to call-invalid-state, which the domain takes as already ended', async () => {

@@ -20,7 +20,8 @@ export interface HoldTimings {
 }
 
 export const DEFAULT_HOLD_SECONDS = 86_400;
-export const DEFAULT_RING_SECONDS = 5;
+/** Short, because an `answerCall` takes effect at the next ring's end: it bounds the answer's delay. */
+export const DEFAULT_RING_SECONDS = 2;
 
 /** Silence, then ask again: keeps an answered call up while nothing plays. */
 export function holdVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlVerb[] {

@@ -18,6 +18,13 @@ export interface BxmlReply {
 interface Slot {
   verbs: BxmlVerb[] | undefined;
   sealed: boolean;
+  /** Told once the reply is closed, i.e. sent. */
+  closed: Array<() => void>;
+}
+
+interface Waiter {
+  verbs: BxmlVerb[];
+  resolve: (sent: boolean) => void;
 }
 
 /**
@@ -32,12 +39,18 @@ interface Slot {
  */
 export class BxmlReplies {
   private readonly open_ = new Map<string, Slot[]>();
+  private readonly waiters = new Map<string, Waiter[]>();
 
   open(providerCallId: string): BxmlReply {
-    const slot: Slot = { verbs: undefined, sealed: false };
+    const slot: Slot = { verbs: undefined, sealed: false, closed: [] };
     const slots = this.open_.get(providerCallId) ?? [];
     slots.push(slot);
     this.open_.set(providerCallId, slots);
+    const waiting = this.waiters.get(providerCallId)?.shift();
+    if (waiting) {
+      slot.verbs = waiting.verbs;
+      slot.closed.push(() => waiting.resolve(true));
+    }
     return {
       take: () => {
         slot.sealed = true;
@@ -45,6 +58,7 @@ export class BxmlReplies {
       },
       close: () => {
         slot.sealed = true;
+        for (const told of slot.closed.splice(0)) told();
         const current = this.open_.get(providerCallId);
         if (current === undefined) return;
         const remaining = current.filter((candidate) => candidate !== slot);
@@ -61,6 +75,39 @@ export class BxmlReplies {
     if (slot === undefined) return false;
     slot.verbs = verbs;
     return true;
+  }
+
+  /**
+   * Puts `verbs` into the call's next reply — the one open now, or else the next webhook of the
+   * call — and resolves once that reply has gone out: true, or false when no webhook of the call
+   * came within `timeoutMs`. For what v2 only accepts in a reply, such as answering a ringing call.
+   */
+  fillNext(providerCallId: string, verbs: BxmlVerb[], timeoutMs: number): Promise<boolean> {
+    const slot = this.open_.get(providerCallId)?.findLast((candidate) => !candidate.sealed);
+    if (slot) {
+      slot.verbs = verbs;
+      return new Promise((resolve) => slot.closed.push(() => resolve(true)));
+    }
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        verbs,
+        resolve: (sent) => {
+          clearTimeout(timer);
+          resolve(sent);
+        },
+      };
+      const timer = setTimeout(() => {
+        const queue = this.waiters.get(providerCallId);
+        const index = queue?.indexOf(waiter) ?? -1;
+        if (index >= 0) queue!.splice(index, 1);
+        if (queue?.length === 0) this.waiters.delete(providerCallId);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      const queue = this.waiters.get(providerCallId) ?? [];
+      queue.push(waiter);
+      this.waiters.set(providerCallId, queue);
+    });
   }
 
   /** Whether a reply is open and can still take a document. */

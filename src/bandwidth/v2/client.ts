@@ -6,7 +6,7 @@ import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy, type RetryRule } from '../retry-policy.js';
 import { renderBxml, type BxmlVerb } from './bxml.js';
-import { holdVerbs, playVerbs, ringingVerbs, type HoldTimings } from './bxml-documents.js';
+import { DEFAULT_RING_SECONDS, holdVerbs, playVerbs, ringingVerbs, type HoldTimings } from './bxml-documents.js';
 import { BxmlReplies } from './bxml-replies.js';
 import { toProviderCallStatus } from './call-status.js';
 import { callStateSchema, createCallResponseSchema, type V2CallState } from './wire-schemas.js';
@@ -31,6 +31,11 @@ export interface BandwidthV2ClientOptions extends HoldTimings {
    * `/answer`, `/disconnect` and `/redirect?…` (see `webhook-urls.ts`).
    */
   callbackUrl: () => string;
+  /**
+   * How long `answer` waits for the ringing call's next `ringing` redirect, whose reply answers it;
+   * default one ring plus 15 s, the longest Bandwidth waits for a webhook reply.
+   */
+  answerWaitMs?: number;
   /** Limit for one attempt (connect, first byte, and whole exchange), default 10 000 ms. */
   timeoutMs?: number;
   /** How many times a failed request may be sent again, default 3, where its retry rule allows. */
@@ -45,6 +50,8 @@ export interface BandwidthV2ClientOptions extends HoldTimings {
 
 const DEFAULT_VOICE_API_URL = 'https://voice.bandwidth.com';
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** How much longer than one ring `answer` waits for the call's next `ringing` redirect. */
+const ANSWER_WAIT_MARGIN_MS = 15_000;
 /** `findCallByTag` looks at calls to the number started this long ago at most… */
 const LOOKUP_WINDOW_MS = 60 * 60_000;
 /** …reads at most this many list pages of this size… */
@@ -70,6 +77,7 @@ export class BandwidthV2Client implements VoiceGateway {
   private readonly applicationId: string;
   private readonly callbackUrl: () => string;
   private readonly timings: HoldTimings;
+  private readonly answerWaitMs: number;
 
   constructor(options: BandwidthV2ClientOptions) {
     for (const key of ['accountId', 'applicationId'] as const) {
@@ -84,6 +92,11 @@ export class BandwidthV2Client implements VoiceGateway {
       holdSeconds: durationOption('holdSeconds', options.holdSeconds),
       ringSeconds: durationOption('ringSeconds', options.ringSeconds),
     };
+    this.answerWaitMs = positive(
+      'answerWaitMs',
+      options.answerWaitMs,
+      (this.timings.ringSeconds ?? DEFAULT_RING_SECONDS) * 1000 + ANSWER_WAIT_MARGIN_MS,
+    );
     this.http = new BandwidthHttp({
       root: accountRoot(options.voiceApiUrl ?? DEFAULT_VOICE_API_URL, options.accountId),
       authorization: options.authoriser,
@@ -184,12 +197,19 @@ export class BandwidthV2Client implements VoiceGateway {
     return null;
   }
 
+  /**
+   * Answers a ringing inbound call. v2 answers only through BXML, and an unanswered call's BXML
+   * cannot be replaced by REST (409): its `initiate` reply keeps it ringing in short `<Ring>`s, each
+   * followed by a `ringing` redirect, and the next of those is answered with the hold document,
+   * whose first verb answers the call. Resolves once that reply is out; the domain then plays what
+   * is queued, which replaces the hold.
+   */
   async answer(providerCallId: string): Promise<void> {
-    const urls = this.urls();
-    await this.updateCall(providerCallId, {
-      state: 'active',
-      redirectUrl: urls.redirectUrl({ kind: 'answered' }),
-      ...urls.credentials,
+    const waitMs = this.answerWaitMs;
+    if (await this.replies.fillNext(providerCallId, holdVerbs(this.urls(), this.timings), waitMs)) return;
+    throw new BandwidthError({
+      message: `Bandwidth asked for no BXML of call ${providerCallId} within ${waitMs} ms, so it could not be answered; it may have ended`,
+      code: 'call-invalid-state',
     });
   }
 
