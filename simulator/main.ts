@@ -19,12 +19,20 @@ async function main(): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const simulator = await startSimulator({ ...options, logger });
   logger.info(
-    { url: simulator.url, api: `${simulator.url}/v1`, control: `${simulator.url}/control`, userId: options.userId },
-    'Bandwidth v1 simulator listening',
+    {
+      url: simulator.url,
+      api: `${simulator.url}/v1`,
+      apiV2: `${simulator.url}/api/v2`,
+      control: `${simulator.url}/control`,
+      userId: options.userId,
+      accountId: simulator.v2.accountId,
+      applicationIds: simulator.v2.applicationIds,
+    },
+    'Bandwidth simulator listening (v1 and v2)',
   );
 
   const shutdown = (signal: NodeJS.Signals): void => {
-    logger.info({ signal }, 'Bandwidth v1 simulator stopping');
+    logger.info({ signal }, 'Bandwidth simulator stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     simulator.close().then(
       () => process.exit(0),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isAbsoluteHttpUrl } from './core/callback-url.js';
-import { DEFAULT_SETTINGS, MAX_DELAY_MS, type AudioOverlap, type SimulatorSettings } from './core/settings.js';
+import { DEFAULT_SETTINGS, MAX_BXML_TIME_SCALE, MAX_DELAY_MS, type AudioOverlap, type SimulatorSettings } from './core/settings.js';
+import type { V2SimulatorOptions } from './v2/options.js';
 
 export interface SimulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one, so parallel test files never collide. */
@@ -26,6 +27,13 @@ export interface SimulatorOptions {
   remoteHangupDelayMs?: number;
   /** What a new file does while one plays, which v1 never documented; default `replace`. */
   audioOverlap?: AudioOverlap;
+  /**
+   * Multiplies the durations v2 BXML asks for (`<Pause>`, `<Ring>`, `<SpeakSentence>`); default 1,
+   * real seconds as on Bandwidth. Tests shrink them (0.01: a 10 s pause lasts 100 ms).
+   */
+  bxmlTimeScale?: number;
+  /** The v2 API's account, applications and credentials; defaults in `V2_DEFAULTS`. */
+  v2?: V2SimulatorOptions;
   /** Receives debug logs of every request and callback (never credentials); default silent. */
   logger?: Logger | false;
 }
@@ -54,6 +62,10 @@ export function checkOptions(options: SimulatorOptions): void {
   requireDelay('answerDelayMs', options.answerDelayMs);
   requireDelay('playbackDurationMs', options.playbackDurationMs);
   requireDelay('remoteHangupDelayMs', options.remoteHangupDelayMs);
+  const scale = options.bxmlTimeScale;
+  if (scale !== undefined && (typeof scale !== 'number' || !(scale >= 0 && scale <= MAX_BXML_TIME_SCALE))) {
+    throw new TypeError(`Simulator option bxmlTimeScale must be a number from 0 to ${MAX_BXML_TIME_SCALE}`);
+  }
   if (options.audioOverlap !== undefined && options.audioOverlap !== 'replace' && options.audioOverlap !== 'queue') {
     throw new TypeError('Simulator option audioOverlap must be replace or queue');
   }
@@ -68,5 +80,7 @@ export function initialSettings(options: SimulatorOptions): SimulatorSettings {
     audioOverlap: options.audioOverlap ?? DEFAULT_SETTINGS.audioOverlap,
     incomingCallUrl: options.incomingCallUrl,
     callRateLimit: DEFAULT_SETTINGS.callRateLimit,
+    bxmlTimeScale: options.bxmlTimeScale ?? DEFAULT_SETTINGS.bxmlTimeScale,
+    oauthTokenTtlSeconds: DEFAULT_SETTINGS.oauthTokenTtlSeconds,
   };
 }

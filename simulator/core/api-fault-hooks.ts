@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiFaultAction, ApiFaults } from './api-faults.js';
-import type { ApiVersion } from './api-version.js';
+import { apiOwning, type ApiVersion } from './api-version.js';
 import { pause } from './pause.js';
 import type { RequestLog } from './request-log.js';
 import { pathOf } from './request-path.js';
 
 export interface ApiFaultHookDependencies {
   faults: ApiFaults;
-  /** The API whose requests the rules apply to, and whose error body a `status` fault answers with. */
-  api: ApiVersion;
+  /** The APIs whose requests the rules apply to; each answers a `status` fault with its own error body. */
+  apis: readonly ApiVersion[];
   requestLog: RequestLog;
   /** Aborts when the simulator closes: injected delays end at once so closing never waits on them. */
   signal: AbortSignal;
@@ -33,13 +33,14 @@ function dropConnection(request: FastifyRequest, reply: FastifyReply): FastifyRe
  * Register after the request hooks, whose `preHandler` records the body.
  */
 export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDependencies): void {
-  const { faults, api, requestLog, signal, logger } = deps;
+  const { faults, apis, requestLog, signal, logger } = deps;
   const afterProcessing = new WeakMap<FastifyRequest, AfterProcessing>();
 
   app.addHook('preHandler', async (request, reply) => {
     const path = pathOf(request.url);
-    if (!api.ownsPath(path)) return;
-    const action = faults.take(request.method, api.faultPathOf(path));
+    const api = apiOwning(apis, path);
+    if (!api) return;
+    const action = faults.take(request.method, api.faultPathOf(path), api.name);
     if (!action) return;
     const record = requestLog.recordOf(request);
     if (record) record.fault = action.type;

@@ -3,11 +3,17 @@
  * tests can make Bandwidth fail, drop connections or answer late, deterministically.
  */
 
-/** The fields of a v1 error body a rule may set; the rest come from the status's default. */
+/**
+ * The fields of an error body a rule may set; the rest come from the status's default. v1 bodies
+ * take `category`, `code`, `message`; v2 ones `type`, `description`, `id`. Each ignores the others.
+ */
 export interface InjectedErrorFields {
   category?: string;
   code?: string;
   message?: string;
+  type?: string;
+  description?: string;
+  id?: string | null;
 }
 
 export type ApiFaultAction =
@@ -17,7 +23,7 @@ export type ApiFaultAction =
       status: number;
       body?: InjectedErrorFields;
       headers?: Record<string, string>;
-      /** For status 429: `X-RateLimit-Reset` is now plus this many ms (default 200). */
+      /** For status 429: v1's `X-RateLimit-Reset` is now plus this many ms (default 200); v2's `Retry-After` its seconds. */
       resetAfterMs?: number;
     }
   /** Destroys the connection without answering; the request is not processed. */
@@ -43,6 +49,8 @@ export type ApiFaultType = ApiFaultAction['type'];
 export type StatusFaultAction = Extract<ApiFaultAction, { type: 'status' }>;
 
 export interface ApiFaultRule {
+  /** `v1` or `v2`: only that API version's requests; omitted matches both. */
+  api?: string;
   /** HTTP method, any case; omitted matches every method. */
   method?: string;
   /**
@@ -102,10 +110,11 @@ export class ApiFaults {
    *
    * @param faultPath the part of the request path rules match (see `ApiVersion.faultPathOf`)
    */
-  take(method: string, faultPath: string): ApiFaultAction | undefined {
+  take(method: string, faultPath: string, api?: string): ApiFaultAction | undefined {
     const armed = this.rules.find(
       ({ rule, remaining }) =>
         remaining > 0 &&
+        (rule.api === undefined || rule.api === api) &&
         (rule.method === undefined || rule.method.toUpperCase() === method.toUpperCase()) &&
         pathMatches(rule.path, faultPath),
     );

@@ -14,6 +14,8 @@ export interface ApiErrorResponse {
  * in that API's documented error body. Its routes and authentication it installs itself.
  */
 export interface ApiVersion {
+  /** `v1`, `v2`: what fault rules name in `api` to apply to this version only. */
+  readonly name: string;
   /** Whether a request path (without query string) belongs to this API. */
   ownsPath(path: string): boolean;
   /** The part of one of its paths that API fault rules match: what follows the user or account. */
@@ -26,4 +28,18 @@ export interface ApiVersion {
   errorResponse(error: unknown, method: string, path: string): ApiErrorResponse;
   /** The answer to a request no route serves. */
   notFoundResponse(method: string, path: string): ApiErrorResponse;
+  /** The body as the request log keeps it, without secrets (v2's callback passwords); as is when absent. */
+  redactBody?(body: unknown): unknown;
+}
+
+/**
+ * The API version a request path belongs to. Several versions share one server; a path that is
+ * none of theirs is answered by the first (v1, which always answered them).
+ */
+export function apiOwning(apis: readonly ApiVersion[], path: string): ApiVersion | undefined {
+  return apis.find((api) => api.ownsPath(path));
+}
+
+export function apiAnswering(apis: readonly ApiVersion[], path: string): ApiVersion {
+  return apiOwning(apis, path) ?? apis[0];
 }

@@ -31,19 +31,30 @@ interface OutboundCallRequest {
   callbackHttpMethod: CallbackHttpMethod;
   callbackTimeout: number;
   tag?: string;
+  /** The API version the call is placed through; the engine's default format when absent. */
+  format?: CallFormat;
+  /** The API version's own data about the call (see `SimCall.data`). */
+  data?: unknown;
 }
 
 interface IncomingCallRequest {
   from: string;
   to: string;
-  /** Where the `incomingcall` event and every later event of the call go; may carry credentials. */
-  url: string;
+  /**
+   * Where the `incomingcall` event and every later event of the call go; may carry credentials.
+   * Absent for an API version that delivers its events itself (`CallFormat.announce`).
+   */
+  url?: string;
+  format?: CallFormat;
+  data?: unknown;
+  /** Milliseconds the receiver may take to answer each callback; 10 s when absent. */
+  callbackTimeoutMs?: number;
 }
 
 export interface CallEngineOptions {
   /** Shared with the control API, which changes it in place. */
   settings: SimulatorSettings;
-  /** How the API version the calls belong to names them and words their callbacks. */
+  /** How the calls of the default API version (v1) are named and their callbacks worded; a call may bring its own. */
   format: CallFormat;
   /** Shared with the control API, which changes it; every call's callbacks obey it. */
   callbackFaults: CallbackFaults;
@@ -70,12 +81,12 @@ export class CallEngine {
   }
 
   callUri(call: SimCall): string {
-    return this.options.format.callUri(this.baseUrl, call);
+    return call.format.callUri(this.baseUrl, call);
   }
 
   /** The call as its API returns it. */
   apiView(call: SimCall): Record<string, unknown> {
-    return this.options.format.view(call, this.callUri(call));
+    return call.format.view(call, this.callUri(call));
   }
 
   getCall(callId: string): SimCall | undefined {
@@ -109,7 +120,7 @@ export class CallEngine {
    * to the client: at once, or after the `answer` callback when the far end answers that early.
    */
   placeOutbound(request: OutboundCallRequest, plan: FarEndPlan): { call: SimCall; ready: Promise<unknown> } {
-    const call = this.register({ ...request, id: newCallId(), direction: 'out' });
+    const call = this.register({ ...request, id: request.format?.newCallId?.() ?? newCallId(), direction: 'out' });
     call.stopRinging = call.timers.after(plan.ringTimeoutMs, () => void this.timeOut(call));
     return { call, ready: this.startFarEnd(call, plan) };
   }
@@ -117,15 +128,17 @@ export class CallEngine {
   /** Announces a new incoming call; `delivered` resolves once the `incomingcall` delivery is over. */
   receiveIncoming(request: IncomingCallRequest): { call: SimCall; delivered: Promise<unknown> } {
     const call = this.register({
-      id: newCallId(),
+      id: request.format?.newCallId?.() ?? newCallId(),
       direction: 'in',
       from: request.from,
       to: request.to,
       callbackUrl: request.url,
       callbackHttpMethod: 'post',
-      callbackTimeout: INCOMING_CALLBACK_TIMEOUT_MS,
+      callbackTimeout: request.callbackTimeoutMs ?? INCOMING_CALLBACK_TIMEOUT_MS,
+      format: request.format,
+      data: request.data,
     });
-    const delivered = this.announce(call, this.options.format.incomingCall(call, this.context(call, call.startTime)));
+    const delivered = this.announce(call, call.format.incomingCall(call, this.context(call, call.startTime)));
     return { call, delivered };
   }
 
@@ -137,7 +150,7 @@ export class CallEngine {
     call.state = 'active';
     call.activeTime = time;
     call.addLogEntry('answer', undefined, time);
-    return this.announce(call, this.options.format.answer(call, this.context(call, time)));
+    return this.announce(call, call.format.answer(call, this.context(call, time)));
   }
 
   /**
@@ -155,14 +168,14 @@ export class CallEngine {
     call.endTime = time;
     call.endCause = cause;
     call.addLogEntry('hangup', cause, time);
-    return this.announce(call, this.options.format.hangup(call, cause, this.context(call, time)));
+    return this.announce(call, call.format.hangup(call, cause, this.context(call, time)));
   }
 
   /** The caller pressed a key. */
   pressDigit(call: SimCall, digit: string): Promise<unknown> {
     const time = new Date();
     call.addLogEntry('dtmf', digit, time);
-    return this.announce(call, this.options.format.dtmf(call, digit, this.context(call, time)));
+    return this.announce(call, call.format.dtmf(call, digit, this.context(call, time)));
   }
 
   playAudio(call: SimCall, kind: AudioKind, item: AudioItem): void {
@@ -188,7 +201,7 @@ export class CallEngine {
   }
 
   private register(init: CallInit): SimCall {
-    const call = new SimCall(init, (owner) => this.audioHooks(owner), this.options.callbackFaults, this.options.logger);
+    const call = new SimCall({ ...init, format: init.format ?? this.options.format }, (owner) => this.audioHooks(owner), this.options.callbackFaults, this.options.logger);
     this.calls.set(call.id, call);
     call.addLogEntry('create', undefined, call.startTime);
     return call;
@@ -218,7 +231,7 @@ export class CallEngine {
     if (call.state !== 'started') return Promise.resolve();
     const time = new Date();
     call.addLogEntry('timeout', undefined, time);
-    void this.announce(call, this.options.format.timeout(call, this.context(call, time)));
+    void this.announce(call, call.format.timeout(call, this.context(call, time)));
     return this.end(call, 'NO_ANSWER');
   }
 
@@ -231,7 +244,7 @@ export class CallEngine {
       const time = new Date();
       call.addLogEntry(kind, status === 'started' ? 'start' : 'done', time);
       const context = this.context(call, time);
-      const { format } = this.options;
+      const { format } = call;
       const body = kind === 'playback' ? format.playback(call, item, status, context) : format.speak(call, item, status, context);
       void this.announce(call, body);
     };
@@ -245,8 +258,13 @@ export class CallEngine {
     return { callUri: this.callUri(call), time };
   }
 
-  /** Queues the event for the call's callback URL; a call without one simply has nobody listening. */
-  private announce(call: SimCall, body: CallbackBody): Promise<unknown> {
+  /**
+   * Queues the event for the call's callback URL; a call without one simply has nobody listening.
+   * A format that delivers its events itself gets them instead; one without such an event, nothing.
+   */
+  private announce(call: SimCall, body: CallbackBody | undefined): Promise<unknown> {
+    if (body === undefined) return Promise.resolve();
+    if (call.format.announce) return call.format.announce(call, body);
     if (call.callbackUrl === undefined) {
       this.options.logger?.debug({ callId: call.id, eventType: body.eventType }, 'no callbackUrl: event not delivered');
       return Promise.resolve();
@@ -258,7 +276,7 @@ export class CallEngine {
       fallbackUrl: call.fallbackUrl,
       method: call.callbackHttpMethod,
       timeoutMs: call.callbackTimeout,
-      userAgent: this.options.format.callbackUserAgent,
+      userAgent: call.format.callbackUserAgent,
     });
   }
 }

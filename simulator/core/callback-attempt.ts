@@ -16,6 +16,8 @@ interface CallbackRequest {
   timeoutMs: number;
   /** Aborts the attempt when the call is forgotten or the simulator closes. */
   signal: AbortSignal;
+  /** Keeps what the receiver answered: v2's BXML webhooks act on their reply. */
+  captureResponse?: boolean;
 }
 
 /**
@@ -31,7 +33,10 @@ export interface AttemptFailure {
   error?: string;
 }
 
-type AttemptResult = { outcome: 'delivered'; status: number } | AttemptFailure | { outcome: 'aborted' };
+export type AttemptResult =
+  | { outcome: 'delivered'; status: number; responseBody?: string; responseType?: string }
+  | AttemptFailure
+  | { outcome: 'aborted' };
 
 function buildFetch(request: CallbackRequest): { target: string; init: RequestInit } {
   const { url, authorization } = splitCredentials(request.url);
@@ -75,8 +80,11 @@ export async function attemptCallback(request: CallbackRequest): Promise<Attempt
       signal: AbortSignal.any([request.signal, timeout.signal]),
     });
     // Reading the body frees the connection and makes a slow body count against the timeout.
-    await response.arrayBuffer();
-    if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
+    const responseBody = request.captureResponse ? await response.text() : (await response.arrayBuffer(), undefined);
+    if (response.status >= 200 && response.status < 300) {
+      if (!request.captureResponse) return { outcome: 'delivered', status: response.status };
+      return { outcome: 'delivered', status: response.status, responseBody, responseType: response.headers.get('content-type') ?? undefined };
+    }
     return { outcome: 'failed', reason: 'status', status: response.status };
   } catch (error) {
     if (request.signal.aborted) return { outcome: 'aborted' };

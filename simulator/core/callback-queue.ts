@@ -16,6 +16,8 @@ interface CallbackDelivery {
   timeoutMs: number;
   /** The `User-Agent` of the API version whose event this is. */
   userAgent: string;
+  /** Keep the receiver's answer in the attempt's `response` (v2's BXML webhooks). */
+  captureResponse?: boolean;
 }
 
 /** One HTTP attempt, as the control API shows it (URLs without credentials). */
@@ -33,6 +35,8 @@ export interface CallbackAttemptRecord {
   copy?: number;
   status?: number;
   error?: string;
+  /** What a 2xx answer said, for deliveries that keep it (v2's BXML webhooks). */
+  response?: { body: string; contentType?: string };
   at: string;
   durationMs: number;
 }
@@ -227,6 +231,7 @@ export class CallbackQueue {
       userAgent: delivery.userAgent,
       timeoutMs: delivery.timeoutMs,
       signal: this.signal,
+      captureResponse: delivery.captureResponse,
     });
     if (result.outcome === 'aborted') return undefined;
     const record: CallbackAttemptRecord = {
@@ -240,6 +245,9 @@ export class CallbackQueue {
       copy,
       status: result.status,
       error: result.outcome === 'failed' ? result.error : undefined,
+      ...(result.outcome === 'delivered' && result.responseBody !== undefined
+        ? { response: { body: result.responseBody, contentType: result.responseType } }
+        : {}),
       at: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
     };

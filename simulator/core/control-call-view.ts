@@ -25,5 +25,6 @@ export function controlCallView(call: SimCall, callUri: string, apiView: Record<
     callbackAttempts: call.callbacks.attempts.length,
     /** Only while the call's callbacks are held: how many wait for a release. */
     heldCallbacks: call.callbacks.holding ? call.callbacks.heldCallbacks.length : undefined,
+    ...call.format.controlView?.(call),
   };
 }

@@ -13,6 +13,7 @@ import {
   parseRequestsQuery,
   parseScript,
   parseSettingsPatch,
+  type IncomingCallInput,
   type SettingsPatch,
 } from './control-schemas.js';
 import type { RequestLog } from './request-log.js';
@@ -28,6 +29,11 @@ export interface ControlRouteDependencies {
   apiFaults: ApiFaults;
   callbackFaults: CallbackFaults;
   callRateLimiter: CallRateLimiter;
+  /**
+   * How the other API versions announce an injected incoming call (`api` in the body), by name;
+   * v1's is built in. Resolves with the answer once the announcement's delivery is over.
+   */
+  incomingCalls?: Record<string, (incoming: IncomingCallInput) => Promise<{ callId: string; callUri: string }>>;
 }
 
 type CallRequest = FastifyRequest<{ Params: { callId: string } }>;
@@ -133,6 +139,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
 
   app.post('/control/incoming', async (request, reply) => {
     const incoming = parseIncomingCall(request.body);
+    const receive = incoming.api === undefined || incoming.api === 'v1' ? undefined : deps.incomingCalls?.[incoming.api];
+    if (receive) return reply.code(201).send(await receive(incoming));
     const url = incoming.url ?? settings.incomingCallUrl;
     if (url === undefined) {
       throw new ControlError(400, 'no-incoming-call-url', 'Give url, or configure incomingCallUrl, to say where the incoming call is announced');

@@ -3,7 +3,7 @@ import { isCallAddress } from './call-address.js';
 import { isAbsoluteHttpUrl } from './callback-url.js';
 import { ControlError } from './control-error.js';
 import { FAR_END_OUTCOMES, type FarEndScript } from './far-end.js';
-import { MAX_DELAY_MS, type AudioOverlap, type CallRateLimit } from './settings.js';
+import { MAX_BXML_TIME_SCALE, MAX_DELAY_MS, type AudioOverlap, type CallRateLimit } from './settings.js';
 
 /**
  * Validation of control API bodies. Unknown fields are refused: a typo in a test's script should
@@ -56,6 +56,12 @@ const settingsPatchSchema = z
       incomingCallUrl: httpUrl('incomingCallUrl').nullable().optional(),
       /** `null` removes the limit. */
       callRateLimit: callRateLimitSchema.nullable().optional(),
+      bxmlTimeScale: z
+        .number({ error: `bxmlTimeScale must be a number from 0 to ${MAX_BXML_TIME_SCALE}` })
+        .min(0, `bxmlTimeScale must be a number from 0 to ${MAX_BXML_TIME_SCALE}`)
+        .max(MAX_BXML_TIME_SCALE, `bxmlTimeScale must be a number from 0 to ${MAX_BXML_TIME_SCALE}`)
+        .optional(),
+      oauthTokenTtlSeconds: count('oauthTokenTtlSeconds', 1, 86_400).optional(),
     },
     BODY_NOT_OBJECT,
   )
@@ -68,6 +74,8 @@ export interface SettingsPatch {
   audioOverlap?: AudioOverlap;
   incomingCallUrl?: string | null;
   callRateLimit?: CallRateLimit | null;
+  bxmlTimeScale?: number;
+  oauthTokenTtlSeconds?: number;
 }
 
 export function parseSettingsPatch(body: unknown): SettingsPatch {
@@ -118,12 +126,25 @@ const incomingSchema = z
       from: z.string({ error: 'from is required' }).min(1, 'from must not be empty'),
       to: z.string({ error: 'to is required' }).refine(isCallAddress, 'to must be an E.164 number or a sip: URI'),
       url: httpUrl('url').optional(),
+      /** Which API version announces the call; v1 when omitted. */
+      api: z.enum(['v1', 'v2'], { error: 'api must be v1 or v2' }).optional(),
+      /** v2: the application the number belongs to; the first configured one when omitted. */
+      applicationId: z.string({ error: 'applicationId must be a string' }).min(1, 'applicationId must not be empty').optional(),
     },
     BODY_NOT_OBJECT,
   )
-  .strict();
+  .strict()
+  .refine((incoming) => incoming.applicationId === undefined || incoming.api === 'v2', { error: 'applicationId only applies to api v2' });
 
-export function parseIncomingCall(body: unknown): { from: string; to: string; url?: string } {
+export interface IncomingCallInput {
+  from: string;
+  to: string;
+  url?: string;
+  api?: 'v1' | 'v2';
+  applicationId?: string;
+}
+
+export function parseIncomingCall(body: unknown): IncomingCallInput {
   return parseOrThrow(incomingSchema, body);
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ApiVersion } from './api-version.js';
+import { apiAnswering, type ApiVersion } from './api-version.js';
 import { ControlError, controlErrorBody } from './control-error.js';
 import { isControlPath, pathOf } from './request-path.js';
 
@@ -19,13 +19,14 @@ function asControlError(error: unknown): ControlError {
 
 /**
  * Renders errors and unknown routes the way each API does: the control API's body under
- * `/control`, the API version's documented error body everywhere else.
+ * `/control`, the documented error body of the API version the path belongs to everywhere else.
  */
-export function installErrorResponses(app: FastifyInstance, deps: { api: ApiVersion; logger?: Logger }): void {
-  const { api, logger } = deps;
+export function installErrorResponses(app: FastifyInstance, deps: { apis: readonly ApiVersion[]; logger?: Logger }): void {
+  const { apis, logger } = deps;
 
   app.setErrorHandler((error, request, reply) => {
     const path = pathOf(request.url);
+    const api = apiAnswering(apis, path);
     if (httpStatusOf(error) >= 500 && !api.isRefusal(error) && !(error instanceof ControlError)) {
       logger?.error({ err: error, method: request.method, path }, 'request failed');
     }
@@ -39,6 +40,7 @@ export function installErrorResponses(app: FastifyInstance, deps: { api: ApiVers
 
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url);
+    const api = apiAnswering(apis, path);
     if (isControlPath(path)) {
       return reply.code(404).send(controlErrorBody(new ControlError(404, 'not-found', `No control route ${request.method} ${path}`)));
     }

@@ -22,8 +22,11 @@ const errorFieldsSchema = z
       category: z.string({ error: 'body.category must be a string' }).optional(),
       code: z.string({ error: 'body.code must be a string' }).optional(),
       message: z.string({ error: 'body.message must be a string' }).optional(),
+      type: z.string({ error: 'body.type must be a string' }).optional(),
+      description: z.string({ error: 'body.description must be a string' }).optional(),
+      id: z.string({ error: 'body.id must be a string or null' }).nullable().optional(),
     },
-    { error: 'body must be an object {category?, code?, message?}' },
+    { error: 'body must be an object {category?, code?, message?} (v1) or {type?, description?, id?} (v2)' },
   )
   .strict();
 
@@ -64,12 +67,13 @@ const actionSchema = z.discriminatedUnion(
 const ruleSchema = z
   .object(
     {
+      api: z.enum(['v1', 'v2'], { error: 'api must be v1 or v2' }).optional(),
       method: z.string({ error: 'method must be a string' }).regex(/^[A-Za-z]+$/, 'method must be an HTTP method such as POST').optional(),
       path: z.string({ error: 'path must be a string' }).min(1, 'path must not be empty').optional(),
       times: count('times', 1, Number.MAX_SAFE_INTEGER).optional(),
       action: actionSchema,
     },
-    { error: 'each rule must be an object {method?, path?, times?, action}' },
+    { error: 'each rule must be an object {api?, method?, path?, times?, action}' },
   )
   .strict();
 

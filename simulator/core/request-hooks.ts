@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ApiVersion } from './api-version.js';
+import { apiOwning, type ApiVersion } from './api-version.js';
 import type { RequestLog } from './request-log.js';
 import { pathOf } from './request-path.js';
 
@@ -10,16 +10,18 @@ import { pathOf } from './request-path.js';
  * which carry the credentials. Install before the API's authentication and the fault hooks: hooks
  * run in the order they were added, and those look up the record begun here.
  */
-export function installRequestHooks(app: FastifyInstance, deps: { requestLog: RequestLog; api: ApiVersion; logger?: Logger }): void {
-  const { requestLog, api, logger } = deps;
+export function installRequestHooks(app: FastifyInstance, deps: { requestLog: RequestLog; apis: readonly ApiVersion[]; logger?: Logger }): void {
+  const { requestLog, apis, logger } = deps;
 
   app.addHook('onRequest', async (request) => {
-    if (api.ownsPath(pathOf(request.url))) requestLog.begin(request, request.method, request.url);
+    if (apiOwning(apis, pathOf(request.url))) requestLog.begin(request, request.method, request.url);
   });
 
   app.addHook('preHandler', async (request) => {
     const record = requestLog.recordOf(request);
-    if (record) record.body = request.body;
+    if (!record) return;
+    const api = apiOwning(apis, pathOf(request.url));
+    record.body = api?.redactBody ? api.redactBody(request.body) : request.body;
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -26,7 +26,8 @@ interface RequestFilter {
   path?: string;
 }
 
-const CALL_ID_IN_PATH = /\/calls\/(c-[a-z2-7]+)/;
+/** v1 ids are lower-case base32, v2 ones hex groups with dashes. */
+const CALL_ID_IN_PATH = /\/calls\/(c-[a-z0-9-]+)/;
 
 /**
  * Every API request in arrival order, so tests can assert what the service asked Bandwidth for

@@ -21,6 +21,14 @@ export interface SimulatorSettings {
    * service copes with `403 call-rate-limit`.
    */
   callRateLimit: CallRateLimit | null;
+  /**
+   * Multiplies the durations v2 BXML asks for (`<Pause>`, `<Ring>`, `<SpeakSentence>`): 1 plays
+   * them in real seconds, as Bandwidth does; a test makes a `<Pause duration="60">` last 60 ms
+   * with 0.001 instead of waiting a minute. File playback keeps `playbackDurationMs`.
+   */
+  bxmlTimeScale: number;
+  /** How long a v2 OAuth access token is valid, in seconds; tests make tokens expire quickly. */
+  oauthTokenTtlSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
@@ -29,7 +37,13 @@ export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
   remoteHangupDelayMs: 2000,
   audioOverlap: 'replace',
   callRateLimit: null,
+  bxmlTimeScale: 1,
+  // Bandwidth's own tokens last an hour.
+  oauthTokenTtlSeconds: 3600,
 });
+
+/** Largest `bxmlTimeScale`: slowing BXML down more than this only makes tests hang. */
+export const MAX_BXML_TIME_SCALE = 1000;
 
 /**
  * Longest delay the simulator accepts: Node timers overflow above 2^31-1 ms and would fire at once,

@@ -4,6 +4,7 @@ import type { CallbackHttpMethod } from './callback-attempt.js';
 import type { CallbackFaults } from './callback-faults.js';
 import { CallbackQueue } from './callback-queue.js';
 import { CallTimers } from './call-timers.js';
+import type { CallFormat } from './call-format.js';
 import { newCallEventId } from './ids.js';
 
 export type CallDirection = 'in' | 'out';
@@ -45,6 +46,10 @@ export interface CallInit {
   callbackHttpMethod: CallbackHttpMethod;
   callbackTimeout: number;
   tag?: string;
+  /** The API version the call belongs to; the engine's default one when absent. */
+  format?: CallFormat;
+  /** What only the call's API version knows about it (v2: its webhook URLs and BXML); opaque to the core. */
+  data?: unknown;
 }
 
 /** How the call reports its audio, so the engine can log and announce it. */
@@ -66,6 +71,9 @@ export class SimCall {
   readonly callbackHttpMethod: CallbackHttpMethod;
   readonly callbackTimeout: number;
   readonly fallbackUrl?: string;
+  /** Set by the engine when the call is registered: every call is presented by its own API version. */
+  readonly format: CallFormat;
+  readonly data?: unknown;
   readonly startTime = new Date();
   callbackUrl?: string;
   tag?: string;
@@ -83,7 +91,7 @@ export class SimCall {
   stopRinging?: () => void;
   private readonly lifetime = new AbortController();
 
-  constructor(init: CallInit, audioHooks: (call: SimCall) => CallAudioHooks, callbackFaults: CallbackFaults, logger?: Logger) {
+  constructor(init: CallInit & { format: CallFormat }, audioHooks: (call: SimCall) => CallAudioHooks, callbackFaults: CallbackFaults, logger?: Logger) {
     this.id = init.id;
     this.direction = init.direction;
     this.from = init.from;
@@ -94,6 +102,8 @@ export class SimCall {
     this.callbackHttpMethod = init.callbackHttpMethod;
     this.callbackTimeout = init.callbackTimeout;
     this.tag = init.tag;
+    this.format = init.format;
+    this.data = init.data;
     this.timers = new CallTimers((error) => logger?.error({ err: error, callId: this.id }, 'call timer failed'));
     this.callbacks = new CallbackQueue(this.id, this.lifetime.signal, callbackFaults, logger);
     const hooks = audioHooks(this);
@@ -103,6 +113,11 @@ export class SimCall {
 
   get ended(): boolean {
     return this.state === 'completed' || this.state === 'rejected';
+  }
+
+  /** Aborts when the call is forgotten (reset, close): what an API version runs for the call stops with it. */
+  get signal(): AbortSignal {
+    return this.lifetime.signal;
   }
 
   addLogEntry(name: string, data?: string, time: Date = new Date()): void {

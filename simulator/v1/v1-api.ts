@@ -26,6 +26,7 @@ function response(error: ApiError, method: string, path: string): ApiErrorRespon
  * answers requests outside every API, which the v1 simulator always did.
  */
 export const V1_API: ApiVersion = {
+  name: 'v1',
   ownsPath: isV1Path,
   faultPathOf,
   injectedError: (action, method, path) => injectedErrorResponse(action, method, path),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CallErrorCode } from '../../src/calls/call-errors.js';
-import { FROM, answeredCall, callDomain, fileUrl, stopServices } from '../support/call-domain.js';
+import { FROM, answeredCall, callDomain, stopServices } from '../support/call-domain.js';
 
 afterEach(stopServices);
 
