@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { BandwidthClient } from './bandwidth/v1/client.js';
 import { CallReconciler } from './calls/call-reconciler.js';
 import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
@@ -18,9 +16,9 @@ import { closeGracefully, createHttpApp } from './http/app.js';
 import { CALL_CONSOLE_PATH, registerCallConsole } from './http/call-console.route.js';
 import { registerGraphQLExplorer } from './http/graphql-explorer.route.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
-import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
 import { ServiceMetrics } from './metrics.js';
 import { openStore } from './store/open-store.js';
+import { startVoiceProvider } from './voice-provider.js';
 // Types only: the simulator is loaded on demand, so a production start never loads the fake Bandwidth.
 import type { BandwidthSimulator } from '../simulator/simulator.js';
 
@@ -53,51 +51,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 
   try {
-    let simulator: BandwidthSimulator | undefined;
-    let bandwidth: { baseUrl: string; userId: string; apiToken: string; apiSecret: string };
-    if (config.bandwidth.apiVersion === 'v2') throw new Error('TODO v2 gateway');
-    if (config.bandwidth.mode === 'simulator') {
-      bandwidth = {
-        baseUrl: '',
-        userId: 'u-simulator',
-        apiToken: 'simulator',
-        apiSecret: randomBytes(18).toString('base64url'),
-      };
-      const { startSimulator } = await import('../simulator/simulator.js');
-      simulator = await startSimulator({
-        port: config.bandwidth.port,
-        host: '127.0.0.1',
-        userId: bandwidth.userId,
-        apiToken: bandwidth.apiToken,
-        apiSecret: bandwidth.apiSecret,
-        answerDelayMs: config.bandwidth.answerDelayMs,
-        playbackDurationMs: config.bandwidth.playbackDurationMs,
-        logger: logger.child({ component: 'simulator' }),
-      });
-      closers.push(() => simulator!.close());
-      bandwidth.baseUrl = simulator.url;
-      logger.info(
-        { simulatorUrl: simulator.url },
-        'No Bandwidth credentials configured: started the built-in Bandwidth v1 simulator; calls go nowhere real',
-      );
-    } else {
-      bandwidth = { baseUrl: config.bandwidth.apiUrl, ...config.bandwidth };
-      logger.info({ bandwidthApiUrl: config.bandwidth.apiUrl }, 'using the real Bandwidth v1 API');
-    }
-
     const metrics = new ServiceMetrics(store);
-    const gateway = new BandwidthClient({
-      ...bandwidth,
-      timeoutMs: config.bandwidthTimeoutMs,
-      logger: logger.child({ component: 'bandwidth' }),
-      observer: metrics.bandwidth,
-    });
     let publicUrl = config.publicUrl;
+    const provider = await startVoiceProvider({ config, logger, metrics, publicUrl: () => publicUrl! });
+    closers.push(() => provider.close());
+    const { gateway, simulator } = provider;
     const service = new CallService({
       store,
       gateway,
       notifier: bus,
-      callbackUrl: () => callbackUrl(publicUrl!, config.webhook),
+      callbackUrl: () => provider.callbackUrl(publicUrl!),
       callsPerSecond: config.calls.perSecond,
       instanceId: config.instanceId,
       outboxLeaseMs: config.outboxLeaseMs,
@@ -109,7 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const app = await createHttpApp(logger);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerMetricsRoute(app, metrics);
-    registerWebhookRoute(app, { service, metrics, ...config.webhook });
+    provider.registerWebhooks(app, service, metrics);
     const explorerPage = config.graphqlExplorer ? registerGraphQLExplorer(app, { tokenRequired: config.apiTokens.length > 0 }) : undefined;
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(),
@@ -136,7 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const { port } = app.server.address() as AddressInfo;
     publicUrl ??= `http://localhost:${port}`;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-    if (simulator) await announceIncomingCallsTo(simulator, callbackUrl(publicUrl, config.webhook));
+    await provider.announce(publicUrl);
     await service.resume();
     const consoleUrl = config.callConsole ? { console: `${url}${CALL_CONSOLE_PATH}` } : {};
     logger.info({ url, graphql: `${url}/graphql`, ...consoleUrl, publicUrl }, 'listening');
@@ -169,22 +132,4 @@ async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
   });
   await Promise.race([work, timeout]);
   clearTimeout(timer);
-}
-
-/** The URL handed to Bandwidth: our webhook with its basic-auth credentials in it. */
-function callbackUrl(publicUrl: string, credentials: { username: string; password: string }): string {
-  const url = new URL(`${publicUrl}${WEBHOOK_PATH}`);
-  url.username = encodeURIComponent(credentials.username);
-  url.password = encodeURIComponent(credentials.password);
-  return url.toString();
-}
-
-/** Points the simulator's incoming calls at our webhook, as a Bandwidth application would. */
-async function announceIncomingCallsTo(simulator: BandwidthSimulator, url: string): Promise<void> {
-  const response = await fetch(`${simulator.url}/control/settings`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ incomingCallUrl: url }),
-  });
-  if (!response.ok) throw new Error(`the simulator refused its settings (${response.status})`);
 }

@@ -11,20 +11,10 @@ import {
   type CallEventView,
   type CallView,
 } from './support/documents.js';
+import { BANDWIDTH_API, END_EVENT, PROVIDER_CALL_ID, playRequests } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
-
-interface AudioRequest {
-  method: string;
-  path: string;
-  body: { fileUrl?: string; tag?: string; loopEnabled?: boolean };
-}
-
-async function audioRequests(sim: (m: string, p: string) => Promise<any>, bandwidthCallId: string): Promise<AudioRequest[]> {
-  const requests = (await sim('GET', `/control/requests?callId=${bandwidthCallId}`)) as AudioRequest[];
-  return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/audio'));
-}
 
 describe('an outbound call with queued audio', () => {
   it('rings, is answered, plays each file in order, and completes when hung up', async () => {
@@ -40,7 +30,7 @@ describe('an outbound call with queued audio', () => {
     const call = created.data!.createCall;
     expect(call.id).toMatch(/^call_/);
     expect(call.state).toBe('RINGING');
-    expect(call.bandwidthCallId).toMatch(/^c-[a-z2-7]{23}$/);
+    expect(call.bandwidthCallId).toMatch(PROVIDER_CALL_ID);
     expect(call.playbacks.map((p) => p.status)).toEqual(['QUEUED', 'QUEUED']);
 
     const [one, two] = call.playbacks;
@@ -61,8 +51,8 @@ describe('an outbound call with queued audio', () => {
     expect(dedupe(states)).toEqual(['QUEUED', 'REQUESTED', 'RINGING', 'ACTIVE', 'COMPLETED']);
 
     // Bandwidth got exactly one request per file, in queue order, tagged with the playback id.
-    const requests = await audioRequests(service.sim, call.bandwidthCallId!);
-    expect(requests.map((r) => [r.body.fileUrl, r.body.tag])).toEqual([
+    const requests = await playRequests(service.sim, call.bandwidthCallId!);
+    expect(requests.map((r) => [r.fileUrl, r.tag])).toEqual([
       [file('one', 80), one!.id],
       [file('two', 80), two!.id],
     ]);
@@ -70,21 +60,21 @@ describe('an outbound call with queued audio', () => {
     // The log tells the same story, numbered without gaps.
     const events = new Subscription<{ callEvents: CallEventView }>(service.ws(), CALL_EVENTS, { callId: call.id });
     await events.waitUntil('both ends of the hangup', () =>
-      ['call.hung_up', 'hangup'].every((type) => events.items.some((e) => e.callEvents.type === type)) || undefined,
+      ['call.hung_up', END_EVENT].every((type) => events.items.some((e) => e.callEvents.type === type)) || undefined,
     );
     const log = events.items.map((e) => e.callEvents);
     expect(log.map((e) => e.sequence)).toEqual(log.map((_, i) => i + 1));
+    // v1 reports each file's start and end; v2 only calls back when a file is over.
+    const fileEvents = BANDWIDTH_API === 'v1' ? ['playback:started', 'playback:done'] : ['redirect:playback'];
     expect(subsequence(log.map(describeEvent), [
       'call.requested',
       'playback.queued',
       'playback.queued',
       'answer',
       'playback.requested',
-      'playback:started',
-      'playback:done',
+      ...fileEvents,
       'playback.requested',
-      'playback:started',
-      'playback:done',
+      ...fileEvents,
       'call.hangup_requested',
     ])).toBe(true);
   });
@@ -103,7 +93,7 @@ describe('an outbound call with queued audio', () => {
     const types = done.events!.map((e) => e.type);
     expect(types.indexOf('answer')).toBeLessThan(types.indexOf('call.dialed'));
     expect(done.events!.find((e) => e.type === 'call.dialed')!.applied).toBe(false);
-    expect(await audioRequests(service.sim, call.bandwidthCallId!)).toHaveLength(1);
+    expect(await playRequests(service.sim, call.bandwidthCallId!)).toHaveLength(1);
   });
 
   it('plays a file once when Bandwidth delivers the answer twice', async () => {
@@ -113,7 +103,7 @@ describe('an outbound call with queued audio', () => {
     });
     const call = created.data!.createCall;
     const bandwidthCallId = call.bandwidthCallId!;
-    await waitFor('the file to be requested', async () => (await audioRequests(service.sim, bandwidthCallId)).length === 1);
+    await waitFor('the file to be requested', async () => (await playRequests(service.sim, bandwidthCallId)).length === 1);
 
     const callbacks = await service.sim<Array<{ eventType: string }>>('GET', `/control/calls/${bandwidthCallId}/callbacks`);
     const answerIndex = callbacks.findIndex((c) => c.eventType === 'answer');
@@ -127,12 +117,14 @@ describe('an outbound call with queued audio', () => {
     const answer = counted.events!.find((e) => e.type === 'answer')!;
     expect(answer.applied).toBe(true);
     await service.server.service.idle();
-    expect(await audioRequests(service.sim, bandwidthCallId)).toHaveLength(1);
+    expect(await playRequests(service.sim, bandwidthCallId)).toHaveLength(1);
   });
 });
 
 function describeEvent(event: CallEventView): string {
-  return event.type === 'playback' ? `playback:${event.payload.status}` : event.type;
+  if (event.type === 'playback') return `playback:${event.payload.status}`;
+  if (event.type === 'redirect') return `redirect:${(event.payload.redirectMarker as { kind?: string } | undefined)?.kind}`;
+  return event.type;
 }
 
 function dedupe<T>(items: T[]): T[] {

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { bandwidthWebhookBodySchema, parseBandwidthEvent, toProviderEvent } from '../bandwidth/v1/events.js';
 import type { CallService } from '../calls/call-service.js';
-import type { ServiceMetrics, WebhookOutcome } from '../metrics.js';
-import { basicAuthMatches } from './credentials.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { WebhookGuard } from './webhook-guard.js';
 
 export interface WebhookRouteOptions {
   service: CallService;
@@ -24,24 +24,12 @@ export const WEBHOOK_PATH = '/webhooks/bandwidth';
  * answer, so Bandwidth is never kept waiting on them.
  */
 export function registerWebhookRoute(app: FastifyInstance, options: WebhookRouteOptions): void {
-  const counted = new WeakMap<FastifyRequest, { eventType: string; outcome: WebhookOutcome }>();
+  const guard = new WebhookGuard(options);
   app.post(WEBHOOK_PATH, {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    // Counted once the answer is out, whoever gave it: a refusal by Fastify itself (a body that
-    // is too large, not JSON, or fails the schema) is as much a rejected delivery as one of ours.
-    onResponse: async (request, reply) => {
-      if (!options.metrics) return;
-      const delivery = counted.get(request);
-      if (delivery) options.metrics.webhook(delivery.eventType, delivery.outcome);
-      else options.metrics.webhook('unknown', reply.statusCode === 401 ? 'unauthorized' : 'rejected');
-    },
+    onResponse: guard.count,
     schema: { body: bandwidthWebhookBodySchema },
-    onRequest: async (request, reply) => {
-      if (!basicAuthMatches(request.headers.authorization, options.username, options.password)) {
-        reply.header('www-authenticate', 'Basic realm="bandwidth-webhook"');
-        await reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Missing or wrong webhook credentials' });
-      }
-    },
+    onRequest: guard.authenticate,
     handler: async (request, reply) => {
       const parsed = parseBandwidthEvent(request.body);
       if (!parsed.ok) {
@@ -49,7 +37,7 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       }
       const event = toProviderEvent(parsed.event, new Date());
       const { requests: _requests, ...outcome } = await options.service.ingest(event);
-      counted.set(request, { eventType: parsed.event.known ? event.type : 'other', outcome: outcome.status });
+      guard.delivered(request, parsed.event.known ? event.type : 'other', outcome.status);
       request.log.info(
         { eventType: event.type, bandwidthCallId: event.providerCallId, ...outcome },
         'bandwidth event',

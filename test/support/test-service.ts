@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { storageEnv } from './backend.js';
+import { simulatedBandwidthEnv } from './bandwidth-api.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { GET_CALL, type CallView } from './documents.js';
@@ -73,6 +74,7 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
     SIMULATOR_PORT: '0',
     LOG_LEVEL: 'silent',
     ...storageEnv(),
+    ...simulatedBandwidthEnv(),
     ...FAST_SIMULATOR,
     ...env,
   };

@@ -80,7 +80,8 @@ export function toProviderEvent(kind: V2WebhookKind, body: unknown, query: Webho
       ...(tag === undefined ? {} : { tag }),
       occurredAt: Number.isNaN(occurredAt.getTime()) ? receivedAt : occurredAt,
       signal: signalOf(data, marker),
-      payload,
+      // Which of our <Redirect>s fired is in the URL, not the body: the log keeps it beside the body.
+      payload: marker === undefined ? payload : { ...payload, redirectMarker: marker },
       dedupeKey: dedupeKey(data.eventType, data.callId, data.eventTime, marker),
     },
   };

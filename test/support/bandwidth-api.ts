@@ -1,0 +1,93 @@
+/**
+ * Which of Bandwidth's APIs the suite runs against: v1 by default, v2 in jest's `*-v2` projects,
+ * which set TEST_BANDWIDTH_API. Every test that starts the service gets its Bandwidth from here,
+ * so one test proves the same behaviour on both.
+ */
+export const BANDWIDTH_API: 'v1' | 'v2' = process.env.TEST_BANDWIDTH_API === 'v2' ? 'v2' : 'v1';
+
+/** The service's environment for the built-in simulator in this run's API version. */
+export function simulatedBandwidthEnv(): Record<string, string> {
+  return BANDWIDTH_API === 'v2' ? { BANDWIDTH_API_VERSION: 'v2' } : {};
+}
+
+type Control = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
+
+/** What Bandwidth's call ids look like: v1's `c-` + 23 base32 characters, v2's `c-` + hex groups. */
+export const PROVIDER_CALL_ID: RegExp = BANDWIDTH_API === 'v2' ? /^c-[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/ : /^c-[a-z2-7]{23}$/;
+
+/** v2's `disconnect` causes for the v1 causes tests are written with (the simulator's mapping). */
+const V2_CAUSES: Record<string, string> = {
+  NORMAL_CLEARING: 'hangup',
+  USER_BUSY: 'busy',
+  CALL_REJECTED: 'rejected',
+  NO_ANSWER: 'timeout',
+  ORIGINATOR_CANCEL: 'cancel',
+  UNALLOCATED_NUMBER: 'error',
+};
+
+/** Bandwidth's own word for a hangup cause (a call's `hangupCause`), written as v1 says it. */
+export function hangupCause(v1Cause: string): string {
+  return BANDWIDTH_API === 'v2' ? (V2_CAUSES[v1Cause] ?? v1Cause) : v1Cause;
+}
+
+/**
+ * How a call that ended with this v1 cause before the answer ends on this run's API. v2 reports
+ * an unallocated number as a plain `error`, so it cannot be told from other errors there.
+ */
+export function endReasonBeforeAnswer(v1EndReason: string): string {
+  return BANDWIDTH_API === 'v2' && v1EndReason === 'UNREACHABLE' ? 'ERROR' : v1EndReason;
+}
+
+export interface PlayRequest {
+  fileUrl: string;
+  /** Our playback id, where the request says (v1's audio tag; v2's redirect after a file that finished). */
+  tag?: string;
+  loop?: boolean;
+}
+
+/**
+ * The files Bandwidth was asked to play on a call, in order: v1's `POST …/audio` requests (those
+ * that start a file), v2's executed `<PlayAudio>` verbs.
+ */
+export async function playRequests(sim: Control, providerCallId: string): Promise<PlayRequest[]> {
+  if (BANDWIDTH_API === 'v1') {
+    const requests = await sim<Array<{ method: string; path: string; body: { fileUrl?: string; tag?: string; loopEnabled?: boolean } }>>(
+      'GET',
+      `/control/requests?callId=${providerCallId}`,
+    );
+    return requests
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/audio') && r.body.fileUrl)
+      .map((r) => ({ fileUrl: r.body.fileUrl!, tag: r.body.tag, loop: r.body.loopEnabled }));
+  }
+  const call = await sim<{ bxml: Array<{ document: number; verb: string; text?: string; attributes?: Record<string, string> }> }>(
+    'GET',
+    `/control/calls/${providerCallId}`,
+  );
+  const played: PlayRequest[] = [];
+  call.bxml.forEach((verb, index) => {
+    if (verb.verb !== 'PlayAudio') return;
+    const next = call.bxml[index + 1];
+    const redirect = next?.document === verb.document && next.verb === 'Redirect' ? new URL(next.attributes!.redirectUrl!) : undefined;
+    played.push({
+      fileUrl: verb.text!,
+      tag: redirect?.searchParams.get('playback') ?? undefined,
+      loop: redirect ? redirect.searchParams.get('loop') === '1' : undefined,
+    });
+  });
+  return played;
+}
+
+/** The simulator's state of a call in v1's words (`started`, `active`, `completed`), whichever API it is on. */
+export async function simulatedCallState(sim: Control, providerCallId: string): Promise<string> {
+  const call = await sim<{ state: string }>('GET', `/control/calls/${providerCallId}`);
+  if (BANDWIDTH_API === 'v1') return call.state;
+  return { queued: 'started', initiated: 'started', answered: 'active', disconnected: 'completed' }[call.state] ?? call.state;
+}
+
+/** Rings the service from the far end: a new inbound call, announced as this run's API announces one. */
+export async function injectIncomingCall(sim: Control, call: { from: string; to: string }): Promise<{ callId: string }> {
+  return sim('POST', '/control/incoming', BANDWIDTH_API === 'v2' ? { api: 'v2', ...call } : call);
+}
+
+/** The type of the event in a call's log by which Bandwidth says the call ended. */
+export const END_EVENT = BANDWIDTH_API === 'v2' ? 'disconnect' : 'hangup';
