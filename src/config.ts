@@ -76,9 +76,9 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const publicUrl = baseUrl(env, 'PUBLIC_URL');
-  if (bandwidth.mode === 'real' && bandwidth.apiVersion === 'v2' && !publicUrl?.startsWith('https://')) {
+  if (bandwidth.mode === 'real' && bandwidth.apiVersion === 'v2' && publicUrl !== undefined && !secureOrLocal(publicUrl)) {
     // Bandwidth sends callback credentials only to https URLs, and the webhook refuses requests without them.
-    throw new ConfigError("PUBLIC_URL must be set to the service's https:// address for Bandwidth's v2 API: it calls back there with the webhook credentials");
+    throw new ConfigError("PUBLIC_URL must be the service's https:// address for Bandwidth's v2 API: it calls back there with the webhook credentials");
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -107,6 +107,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     production: env.NODE_ENV === 'production',
   };
+}
+
+/** https, or a loopback address (a simulator or test on this machine, where nothing crosses a network). */
+function secureOrLocal(url: string): boolean {
+  const { protocol, hostname: host } = new URL(url);
+  return protocol === 'https:' || host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function webhookCredentials(env: Env, mode: 'real' | 'simulator'): { username: string; password: string } {

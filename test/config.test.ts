@@ -60,6 +60,11 @@ describe('configuration', () => {
     expect(basic.bandwidth).toMatchObject({ voiceApiUrl: 'https://voice.test', credentials: { kind: 'basic', username: 'api-user', password: 'api-password' } });
   });
 
+  it('lets a v2 service call back over http only on a loopback address', () => {
+    expect(loadConfig({ ...REAL_V2, PUBLIC_URL: 'http://127.0.0.1:4000' }).publicUrl).toBe('http://127.0.0.1:4000');
+    expect(loadConfig({ ...REAL_V2, PUBLIC_URL: 'http://localhost:4000' }).publicUrl).toBe('http://localhost:4000');
+  });
+
   it('runs the simulator in v1 by default and in v2 when BANDWIDTH_API_VERSION=v2 has no credentials', () => {
     expect(loadConfig({}).bandwidth).toMatchObject({ mode: 'simulator', apiVersion: 'v1' });
     expect(loadConfig({ BANDWIDTH_API_VERSION: 'v2' }).bandwidth).toMatchObject({ mode: 'simulator', apiVersion: 'v2' });
@@ -72,7 +77,7 @@ describe('configuration', () => {
     [{ ...REAL_V2, BANDWIDTH_CLIENT_SECRET: '' }, /^BANDWIDTH_CLIENT_ID and BANDWIDTH_CLIENT_SECRET must be set together/],
     [{ ...REAL_V2, BANDWIDTH_USERNAME: 'u', BANDWIDTH_PASSWORD: 'p' }, /not both/],
     [{ ...REAL_V2, BANDWIDTH_CLIENT_ID: '', BANDWIDTH_CLIENT_SECRET: '' }, /BANDWIDTH_CLIENT_ID and BANDWIDTH_CLIENT_SECRET \(OAuth, recommended\) or BANDWIDTH_USERNAME/],
-    [{ ...REAL_V2, PUBLIC_URL: 'http://voice.example.com' }, /^PUBLIC_URL must be set to the service's https/],
+    [{ ...REAL_V2, PUBLIC_URL: 'http://voice.example.com' }, /^PUBLIC_URL must be the service's https/],
     [{ ...REAL_V2, BANDWIDTH_USER_ID: 'u-abc' }, /set BANDWIDTH_API_VERSION to v1 or v2/],
     [{ ...REAL_V2, BANDWIDTH_API_VERSION: 'v1' }, /belong to Bandwidth's v2 API/],
     [{ ...REAL, BANDWIDTH_API_VERSION: 'v2' }, /belong to Bandwidth's v1 API/],

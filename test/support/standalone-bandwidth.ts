@@ -1,5 +1,6 @@
 import { startSimulator, type BandwidthSimulator } from '../../simulator/simulator.js';
 import { storageEnv } from './backend.js';
+import { BANDWIDTH_API } from './bandwidth-api.js';
 import { freePort, onDispose, simulatorControl, type Env } from './test-service.js';
 
 export const API_TOKEN = 'standalone-client-token-0001';
@@ -19,15 +20,29 @@ export interface StandaloneBandwidth {
 
 export async function standaloneBandwidth(extraEnv: Env = {}): Promise<StandaloneBandwidth> {
   const credentials = { userId: 'u-standalone', apiToken: 'standalone-token', apiSecret: 'standalone-secret-value' };
-  const simulator = await startSimulator({ ...credentials, answerDelayMs: 30, playbackDurationMs: 60 });
+  const oauthClient = { clientId: 'standalone-client', clientSecret: 'standalone-client-secret-value' };
+  const simulator = await startSimulator({ ...credentials, answerDelayMs: 30, playbackDurationMs: 60, v2: { oauthClient } });
   onDispose(() => simulator.close());
+  const bandwidthEnv: Env =
+    BANDWIDTH_API === 'v2'
+      ? {
+          BANDWIDTH_VOICE_API_URL: simulator.url,
+          BANDWIDTH_OAUTH_URL: `${simulator.url}/api/v1/oauth2/token`,
+          BANDWIDTH_ACCOUNT_ID: simulator.v2.accountId,
+          BANDWIDTH_APPLICATION_ID: simulator.v2.applicationIds[0]!,
+          BANDWIDTH_CLIENT_ID: oauthClient.clientId,
+          BANDWIDTH_CLIENT_SECRET: oauthClient.clientSecret,
+        }
+      : {
+          BANDWIDTH_API_URL: simulator.url,
+          BANDWIDTH_USER_ID: credentials.userId,
+          BANDWIDTH_API_TOKEN: credentials.apiToken,
+          BANDWIDTH_API_SECRET: credentials.apiSecret,
+        };
   const env: Env = {
     PORT: String(await freePort()),
     ...storageEnv(),
-    BANDWIDTH_API_URL: simulator.url,
-    BANDWIDTH_USER_ID: credentials.userId,
-    BANDWIDTH_API_TOKEN: credentials.apiToken,
-    BANDWIDTH_API_SECRET: credentials.apiSecret,
+    ...bandwidthEnv,
     WEBHOOK_USERNAME,
     WEBHOOK_PASSWORD,
     API_TOKENS: API_TOKEN,
