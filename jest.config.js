@@ -39,7 +39,6 @@ const onBothApis = [
   'webhook-delivery-faults',
   'multi-instance',
   'secrets-in-logs',
-  'v2-voice-api',
 ];
 const v2Match = onBothApis.map((name) => `**/${name}.test.js`);
 

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { ANSWERS, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
+import { disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+/**
+ * What only Bandwidth's v2 API asks of the service: OAuth tokens, BXML replies, its webhook
+ * routes. The call flow itself runs on v2 in the `*-v2` jest projects, with the v1 suites.
+ */
+const WEBHOOK = { username: 'bw-test', password: 'v2-webhook-password' };
+const V2 = { BANDWIDTH_API_VERSION: 'v2', WEBHOOK_USERNAME: WEBHOOK.username, WEBHOOK_PASSWORD: WEBHOOK.password };
+const CREDENTIALS = `${WEBHOOK.username}:${WEBHOOK.password}`;
+
+interface SimRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+async function requests(service: TestService): Promise<SimRequest[]> {
+  return service.sim<SimRequest[]>('GET', '/control/requests');
+}
+
+const tokenRequests = (all: SimRequest[]) => all.filter((r) => r.path === '/api/v1/oauth2/token');
+const creates = (all: SimRequest[]) => all.filter((r) => r.method === 'POST' && /\/api\/v2\/accounts\/[^/]+\/calls$/.test(r.path));
+
+async function placeCalls(service: TestService, count: number, audio: Array<{ fileUrl: string; loop?: boolean }> = []): Promise<CallView[]> {
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: `+1919555${String(3000 + i)}`, audio } }),
+    ),
+  );
+  for (const result of results) expect(result.errors).toBeUndefined();
+  return results.map((result) => result.data!.createCall);
+}
+
+async function webhook(service: TestService, kind: string, body: unknown, credentials?: string): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (credentials) headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  return fetch(`${service.url}/webhooks/bandwidth/v2/${kind}`, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+describe('the v2 gateway', () => {
+  it('fetches one OAuth token for many concurrent calls, and a fresh one once it expires', async () => {
+    const service = await startTestService(V2);
+    await service.sim('PATCH', '/control/settings', { oauthTokenTtlSeconds: 1 });
+
+    await placeCalls(service, 20);
+    // Calls beyond the dial rate's first slot wait their turn: all twenty are placed soon after.
+    await waitFor('the first twenty calls to be placed', async () => creates(await requests(service)).length === 20);
+    expect(tokenRequests(await requests(service))).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await placeCalls(service, 20);
+    await waitFor('all forty calls to be placed', async () => creates(await requests(service)).length === 40);
+    const all = await requests(service);
+    expect(tokenRequests(all)).toHaveLength(2);
+    expect(creates(all).map((r) => r.status)).toEqual(Array(40).fill(201));
+  });
+
+  it('sends a request refused 401 for a revoked token once more, with a fresh token, and not again', async () => {
+    const service = await startTestService(V2);
+    await placeCalls(service, 1);
+    await service.sim('DELETE', '/control/oauth/tokens');
+
+    const [call] = await placeCalls(service, 1);
+    expect(call!.state).toBe('RINGING');
+    const all = await requests(service);
+    expect(tokenRequests(all)).toHaveLength(2);
+    expect(creates(all).map((r) => r.status)).toEqual([201, 401, 201]);
+  });
+
+  it('plays a looping file again each time it ends, until stopAudio puts the call on hold', async () => {
+    const service = await startTestService(V2);
+    const [placed] = await placeCalls(service, 1);
+    const call = await waitForCall(service, placed!.id, 'the answer', (c) => c.state === 'ACTIVE');
+    const played = await service.gql<{ playAudio: { id: string } }>(PLAY_AUDIO, { input: { callId: call.id, fileUrl: file('loop', 40), loop: true } });
+    expect(played.errors).toBeUndefined();
+
+    const executed = async () =>
+      (await service.sim<{ bxml: Array<{ verb: string; text?: string; outcome?: string }> }>('GET', `/control/calls/${call.bandwidthCallId}`)).bxml;
+    await waitFor('the file to play three times', async () => (await executed()).filter((v) => v.verb === 'PlayAudio').length >= 3);
+    const stopped = await service.gql<{ stopAudio: CallView }>(STOP_AUDIO, { callId: call.id });
+    expect(stopped.data!.stopAudio.playbacks).toMatchObject([{ id: played.data!.playAudio.id, status: 'STOPPED' }]);
+
+    await waitFor('the hold to run', async () => (await executed()).at(-1)?.verb === 'Pause');
+    const verbs = await executed();
+    expect(verbs.filter((v) => v.verb === 'PlayAudio').every((v) => v.text === file('loop', 40))).toBe(true);
+    expect(verbs.at(-1)).toMatchObject({ verb: 'Pause' });
+    expect(verbs.at(-1)!.outcome).toBeUndefined();
+  });
+});
+
+describe('the v2 webhook routes', () => {
+  const redirect = { eventType: 'redirect', eventTime: '2026-12-02T10:00:00.000Z', callId: 'c-unknown', from: FROM, to: ANSWERS };
+
+  it('refuses a delivery without the webhook credentials, before reading it', async () => {
+    const service = await startTestService(V2);
+    const response = await webhook(service, 'redirect', redirect);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    const wrong = await webhook(service, 'redirect', redirect, `${WEBHOOK.username}:wrong`);
+    expect(wrong.status).toBe(401);
+  });
+
+  it('refuses a payload that is not the webhook it was sent to, and stores nothing', async () => {
+    const service = await startTestService(V2);
+    const response = await webhook(service, 'answer', redirect, CREDENTIALS);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(await service.server.store.listUnmatchedEvents(10)).toEqual([]);
+  });
+
+  it('hangs up a call it knows nothing of, and keeps the event aside as unmatched', async () => {
+    const service = await startTestService(V2);
+    const response = await webhook(service, 'redirect', redirect, CREDENTIALS);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/xml/);
+    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+    expect(await service.server.store.listUnmatchedEvents(10)).toMatchObject([{ providerCallId: 'c-unknown', eventType: 'redirect' }]);
+  });
+});
