@@ -11,8 +11,8 @@ import { startServer } from './server.js';
  * `npm run demo`: the whole flow in one command, for a newcomer. Starts the service with the
  * built-in simulator (a throwaway SQLite file, free ports), places a call with two files queued,
  * prints its event log as the subscription delivers it, hangs up once both files have played,
- * and stops. The far end's timings can be changed with SIMULATOR_ANSWER_DELAY_MS and
- * SIMULATOR_PLAYBACK_MS.
+ * and stops. `--v2` runs it on the simulator's Bandwidth v2 (BXML) API instead of v1. The far
+ * end's timings can be changed with SIMULATOR_ANSWER_DELAY_MS and SIMULATOR_PLAYBACK_MS.
  */
 const FILES = ['https://example.com/hello.mp3', 'https://example.com/menu.wav'];
 const TO = '+19195550123';
@@ -24,8 +24,15 @@ interface LoggedEvent {
   payload: Record<string, unknown>;
 }
 
+const apiVersion = process.argv.includes('--v2') ? 'v2' : 'v1';
+/** How Bandwidth says a file finished, and that the call ended, on each API. */
+const FILE_DONE = (event: LoggedEvent): boolean =>
+  apiVersion === 'v1' ? event.type === 'playback' && event.payload.status === 'done' : event.type === 'redirect' && isFileRedirect(event);
+const END_EVENT = apiVersion === 'v1' ? 'hangup' : 'disconnect';
+
 const dir = mkdtempSync(join(tmpdir(), 'catapult-demo-'));
 const config = loadConfig({
+  BANDWIDTH_API_VERSION: apiVersion,
   HOST: '127.0.0.1',
   PORT: '0',
   SIMULATOR_PORT: '0',
@@ -38,7 +45,7 @@ const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 try {
-  say(`service on ${server.url} (GraphQL at /graphql), Bandwidth simulator on ${server.simulator!.url}`);
+  say(`service on ${server.url} (GraphQL at /graphql), Bandwidth ${apiVersion} simulator on ${server.simulator!.url}`);
   const created = await execute<{ createCall: { id: string; state: string; bandwidthCallId: string | null } }>(
     `mutation($input: CreateCallInput!) { createCall(input: $input) { id state bandwidthCallId } }`,
     { input: { from: '+19195550100', to: TO, audio: FILES.map((fileUrl) => ({ fileUrl })) } },
@@ -72,19 +79,24 @@ async function followUntilEnded(callId: string): Promise<void> {
     if (errors) throw new Error(errors.map((error) => error.message).join('; '));
     const event = data!.callEvents;
     say(`  ${String(event.sequence).padStart(3)}  ${event.type.padEnd(24)} ${event.source.padEnd(10)} ${summary(event)}`);
-    if (event.type === 'playback' && event.payload.status === 'done') filesDone += 1;
+    if (FILE_DONE(event)) filesDone += 1;
     if (filesDone === FILES.length && !hungUp) {
       hungUp = true;
       say('  (both files played: hangUpCall)');
       await execute(`mutation($callId: ID!) { hangUpCall(callId: $callId) { state } }`, { callId });
     }
-    if (event.type === 'call.hung_up' || event.type === 'hangup') endings.add(event.type);
+    if (event.type === 'call.hung_up' || event.type === END_EVENT) endings.add(event.type);
     if (endings.size === 2) break;
   }
 }
 
+function isFileRedirect(event: LoggedEvent): boolean {
+  return (event.payload.redirectMarker as { kind?: string } | undefined)?.kind === 'playback';
+}
+
 function summary(event: LoggedEvent): string {
   const { payload } = event;
+  if (isFileRedirect(event)) return `file done: ${(payload.redirectMarker as { playbackId: string }).playbackId}`;
   const pick = ['to', 'fileUrl', 'status', 'callState', 'cause', 'bandwidthCallId', 'by'].filter((key) => payload[key] !== undefined);
   return pick.map((key) => `${key}=${String(payload[key])}`).join(' ');
 }

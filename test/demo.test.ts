@@ -5,9 +5,9 @@ import { describe, expect, it } from '@jest/globals';
 const DEMO = fileURLToPath(new URL('../src/demo.js', import.meta.url));
 
 /** Runs `npm run demo`'s program as a newcomer would, with a quick far end. */
-function runDemo(): Promise<{ code: number | null; output: string }> {
+function runDemo(...args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], {
+    const child = spawn(process.execPath, [DEMO, ...args], {
       env: { PATH: process.env.PATH, SIMULATOR_ANSWER_DELAY_MS: '50', SIMULATOR_PLAYBACK_MS: '80' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -36,6 +36,20 @@ describe('npm run demo', () => {
     expect(logged).toContain('answer');
     expect(logged.filter((type) => type === 'playback')).toHaveLength(4);
     expect(logged).toEqual(expect.arrayContaining(['call.hung_up', 'hangup']));
+    expect(output).toMatch(/call COMPLETED \(HANGUP\); hello\.mp3 DONE, menu\.wav DONE/);
+  });
+
+  it('does the same on the Bandwidth v2 API of the simulator with --v2', async () => {
+    const { code, output } = await runDemo('--v2');
+    expect(code).toBe(0);
+    expect(output).toMatch(/Bandwidth v2 simulator/);
+    const types = [...output.matchAll(/^\s+(\d+)\s+(\S+)/gm)].map(([, sequence, type]) => ({ sequence: Number(sequence), type }));
+    expect(types.map((t) => t.sequence)).toEqual(types.map((_, i) => i + 1));
+    const logged = types.map((t) => t.type);
+    expect(logged.slice(0, 3)).toEqual(['call.requested', 'playback.queued', 'playback.queued']);
+    expect(logged).toContain('answer');
+    expect(logged.filter((type) => type === 'playback.requested')).toHaveLength(2);
+    expect(logged).toEqual(expect.arrayContaining(['call.hung_up', 'disconnect']));
     expect(output).toMatch(/call COMPLETED \(HANGUP\); hello\.mp3 DONE, menu\.wav DONE/);
   });
 });
