@@ -71,13 +71,8 @@ interface V2Connection {
 }
 
 function v1Provider(context: ProviderContext, connection: V1Connection, simulator?: BandwidthSimulator): VoiceProvider {
-  const { config, logger, metrics } = context;
-  const gateway = new BandwidthClient({
-    ...connection,
-    timeoutMs: config.bandwidthTimeoutMs,
-    logger: logger.child({ component: 'bandwidth' }),
-    observer: metrics.bandwidth,
-  });
+  const { config, metrics } = context;
+  const gateway = new BandwidthClient({ ...connection, ...clientOptions(context) });
   return {
     apiVersion: 'v1',
     gateway,
@@ -92,15 +87,9 @@ function v1Provider(context: ProviderContext, connection: V1Connection, simulato
 }
 
 function v2Provider(context: ProviderContext, connection: V2Connection, simulator?: BandwidthSimulator): VoiceProvider {
-  const { config, logger, metrics } = context;
+  const { config, metrics } = context;
   const callbackUrl = (publicUrl: string): string => withCredentials(`${publicUrl}${V2_WEBHOOK_PATH}`, config.webhook);
-  const gateway = new BandwidthV2Client({
-    ...connection,
-    callbackUrl: () => callbackUrl(context.publicUrl()),
-    timeoutMs: config.bandwidthTimeoutMs,
-    logger: logger.child({ component: 'bandwidth' }),
-    observer: metrics.bandwidth,
-  });
+  const gateway = new BandwidthV2Client({ ...connection, callbackUrl: () => callbackUrl(context.publicUrl()), ...clientOptions(context) });
   return {
     apiVersion: 'v2',
     gateway,
@@ -163,6 +152,11 @@ async function simulatedProvider(context: ProviderContext, settings: SimulatedBa
     { voiceApiUrl: simulator.url, accountId: simulator.v2.accountId, applicationId: SIMULATED_V2_APPLICATION, authoriser },
     simulator,
   );
+}
+
+/** What either API's client takes from the service: its timeout, its log and its metrics. */
+function clientOptions({ config, logger, metrics }: ProviderContext) {
+  return { timeoutMs: config.bandwidthTimeoutMs, logger: logger.child({ component: 'bandwidth' }), observer: metrics.bandwidth };
 }
 
 function withCredentials(target: string, credentials: { username: string; password: string }): string {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseBasicAuth, sameSecret } from '../core/basic-auth.js';
 import { pathOf } from '../core/request-path.js';
 import { ApiError, errorBody } from './api-error.js';
 import { isV1Path } from './api-paths.js';
@@ -11,21 +11,6 @@ interface ApiCredentials {
 }
 
 const USER_PATH = /^\/v1\/users\/([^/]+)/;
-
-/** Compares digests so neither the length nor the content of a secret leaks through timing. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
-  const match = /^Basic\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const separator = decoded.indexOf(':');
-  if (separator === -1) return undefined;
-  return { user: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
-}
 
 function userIdInPath(path: string): string | undefined {
   const raw = USER_PATH.exec(path)?.[1];

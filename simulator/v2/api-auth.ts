@@ -1,24 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseBasicAuth, sameSecret } from '../core/basic-auth.js';
 import { pathOf } from '../core/request-path.js';
 import { authenticationError } from './api-error.js';
 import { accountIdInPath, TOKEN_PATH, V2_PREFIX } from './api-paths.js';
 import type { OAuthTokens } from './oauth-tokens.js';
-
-/** Compares digests so neither the length nor the content of a secret leaks through timing. */
-export function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-export function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
-  const match = /^Basic\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const separator = decoded.indexOf(':');
-  if (separator === -1) return undefined;
-  return { user: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
-}
 
 function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];

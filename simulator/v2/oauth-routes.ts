@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SimulatorSettings } from '../core/settings.js';
 import { OAuthError } from './api-error.js';
-import { parseBasicAuth, sameSecret } from './api-auth.js';
+import { parseBasicAuth, sameSecret } from '../core/basic-auth.js';
 import { TOKEN_PATH } from './api-paths.js';
 import type { OAuthTokens } from './oauth-tokens.js';
 

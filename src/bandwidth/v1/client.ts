@@ -3,6 +3,7 @@ import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../..
 import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy } from '../retry-policy.js';
+import { apiRoot } from '../api-root.js';
 import { BandwidthHttp, type AttemptCounter } from '../bandwidth-http.js';
 import { toProviderCallStatus } from './call-status.js';
 import { callEventSchema, callSchema } from './wire-schemas.js';
@@ -200,23 +201,14 @@ export class BandwidthClient implements VoiceGateway {
 }
 
 function usersRoot(baseUrl: string, userId: string): string {
-  let base: URL;
-  try {
-    base = new URL(baseUrl);
-  } catch {
-    throw new TypeError('BandwidthClient: baseUrl must be an absolute http(s) URL');
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new TypeError('BandwidthClient: baseUrl must be an absolute http(s) URL');
-  }
-  if (base.username !== '' || base.password !== '') {
-    throw new TypeError('BandwidthClient: baseUrl must not carry credentials; use apiToken and apiSecret');
-  }
-  const prefix = base.pathname.replace(/\/+$/, '');
-  if (/\/v1$/.test(prefix)) {
-    throw new TypeError('BandwidthClient: baseUrl must not end in /v1; the client adds /v1/users/{userId} itself');
-  }
-  return `${base.origin}${prefix}/v1/users/${encodeURIComponent(userId)}`;
+  const root = apiRoot(baseUrl, {
+    client: 'BandwidthClient',
+    option: 'baseUrl',
+    path: '/v1/users/{userId}',
+    refusedSuffix: /\/v1$/,
+    credentialsHint: 'use apiToken and apiSecret',
+  });
+  return root.replace('{userId}', encodeURIComponent(userId));
 }
 
 /** The id is the last segment of the Location URL, which must name a resource under `calls/`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../../calls/voice-gateway.js';
 import type { Authoriser } from '../authoriser.js';
+import { apiRoot } from '../api-root.js';
 import { BandwidthHttp, type RawResponse, type SendOptions } from '../bandwidth-http.js';
 import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
@@ -291,23 +292,14 @@ export class BandwidthV2Client implements VoiceGateway {
 }
 
 function accountRoot(voiceApiUrl: string, accountId: string): string {
-  let base: URL;
-  try {
-    base = new URL(voiceApiUrl);
-  } catch {
-    throw new TypeError('BandwidthV2Client: voiceApiUrl must be an absolute http(s) URL');
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new TypeError('BandwidthV2Client: voiceApiUrl must be an absolute http(s) URL');
-  }
-  if (base.username !== '' || base.password !== '') {
-    throw new TypeError('BandwidthV2Client: voiceApiUrl must not carry credentials; use the authoriser');
-  }
-  const prefix = base.pathname.replace(/\/+$/, '');
-  if (/\/api\/v2$/.test(prefix)) {
-    throw new TypeError('BandwidthV2Client: voiceApiUrl must not end in /api/v2; the client adds /api/v2/accounts/{accountId} itself');
-  }
-  return `${base.origin}${prefix}/api/v2/accounts/${encodeURIComponent(accountId)}`;
+  const root = apiRoot(voiceApiUrl, {
+    client: 'BandwidthV2Client',
+    option: 'voiceApiUrl',
+    path: '/api/v2/accounts/{accountId}',
+    refusedSuffix: /\/api\/v2$/,
+    credentialsHint: 'use the authoriser',
+  });
+  return root.replace('{accountId}', encodeURIComponent(accountId));
 }
 
 /**
