@@ -39,6 +39,7 @@ const onBothApis = [
   'webhook-delivery-faults',
   'multi-instance',
   'secrets-in-logs',
+  'call-console',
 ];
 const v2Match = onBothApis.map((name) => `**/${name}.test.js`);
 

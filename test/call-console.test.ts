@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { END_EVENT, FILE_EVENT, injectIncomingCall } from './support/bandwidth-api.js';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { createHttpApp } from '../src/http/app.js';
@@ -138,7 +139,7 @@ describe('call console', () => {
     const { resumed } = await expectTimelineToMatchLog(tab, service, callId);
     expect(resumed).toBe(0);
     const types = (await shownTimeline(tab)).events.map((event) => event.type);
-    expect(types).toEqual(expect.arrayContaining(['call.requested', 'answer', 'playback', 'call.hung_up', 'hangup']));
+    expect(types).toEqual(expect.arrayContaining(['call.requested', 'answer', FILE_EVENT, 'call.hung_up', END_EVENT]));
     expect(problems).toEqual([]);
   });
 
@@ -148,7 +149,7 @@ describe('call console', () => {
     const { tab, problems } = await openConsole(service.url);
     await waitUntilLive(tab);
 
-    await service.sim('POST', '/control/incoming', { from: CALLER, to: FROM });
+    await injectIncomingCall(service.sim, { from: CALLER, to: FROM });
     const row = tab.locator('table.calls tbody tr', { hasText: CALLER });
     await row.locator('[data-state="RINGING"]').waitFor({ timeout: 5_000 });
     expect(await row.textContent()).toContain('Inbound');

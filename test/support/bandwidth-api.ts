@@ -91,3 +91,6 @@ export async function injectIncomingCall(sim: Control, call: { from: string; to:
 
 /** The type of the event in a call's log by which Bandwidth says the call ended. */
 export const END_EVENT = BANDWIDTH_API === 'v2' ? 'disconnect' : 'hangup';
+
+/** The type of the events in a call's log by which Bandwidth reports on a file: v1's `playback`, v2's `redirect` after it. */
+export const FILE_EVENT = BANDWIDTH_API === 'v2' ? 'redirect' : 'playback';
