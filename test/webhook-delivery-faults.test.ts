@@ -10,7 +10,9 @@ afterEach(disposeAll);
 
 /** A whole call: two files played, then hung up by the far end; returns the call as it ended. */
 async function wholeCall(service: TestService): Promise<CallView> {
-  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 600 });
+  // Long enough for both files to end first even with every webhook late or repeated: on v2 a file
+  // still playing when the far end hangs up is cut off (STOPPED), where v1 reports it done.
+  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 2000 });
   const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
     input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
   });

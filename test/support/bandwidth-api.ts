@@ -148,3 +148,12 @@ export function informationalWebhook(call: { id: string; bandwidthCallId?: strin
   };
 }
 
+
+/**
+ * How many webhooks Bandwidth sends for an outbound call that is answered, plays `files` files to
+ * the end and is hung up: v1's `answer`, `playback` `started` and `done` per file, and `hangup`;
+ * v2's `answer`, one `redirect` per file (at its end) and `disconnect`.
+ */
+export function webhooksOfCall(files: number): number {
+  return BANDWIDTH_API === 'v2' ? files + 2 : 2 * files + 2;
+}
