@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
+import { CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { spawnService } from './support/service-process.js';
+import { BANDWIDTH_API, informationalWebhook } from './support/bandwidth-api.js';
 import { BACKEND } from './support/backend.js';
-import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequests, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequestFault, audioRequests, filesRequested, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, postGraphQL, waitFor } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -20,15 +21,24 @@ describe('after a SIGKILL', () => {
   it('plays the file whose audio request was decided but not yet accepted when the service died', async () => {
     const bandwidth = await standaloneBandwidth();
     // Bandwidth's media service is down: every audio request fails until the fault is cleared.
-    await bandwidth.sim('PUT', '/control/faults/api', [{ method: 'POST', path: '/audio', action: { type: 'status', status: 503 } }]);
+    await bandwidth.sim('PUT', '/control/faults/api', [audioRequestFault({ action: { type: 'status', status: 503 } })]);
     const first = await spawnService(bandwidth.env);
+    // On v1 the file decided on the answer is an audio request. On v2 it would ride in the answer's
+    // reply, which no fault can refuse: there the file is queued once the call is up, so it goes out
+    // as a request (`PUT …/bxml`) like v1's.
+    const queuedAtCreate = BANDWIDTH_API === 'v1';
     const created = await postGraphQL<{ createCall: CallView }>(
       first.url,
       CREATE_CALL,
-      { input: { from: FROM, to: '+19195550123', audio: [{ fileUrl: file('greeting', 60) }] } },
+      { input: { from: FROM, to: '+19195550123', audio: queuedAtCreate ? [{ fileUrl: file('greeting', 60) }] : [] } },
       API_TOKEN,
     );
     const call = created.data!.createCall;
+    if (!queuedAtCreate) {
+      await waitFor('the answer', async () => (await getCall(first.url, call.id)).state === 'ACTIVE');
+      const queued = await postGraphQL(first.url, PLAY_AUDIO, { input: { callId: call.id, fileUrl: file('greeting', 60) } }, API_TOKEN);
+      expect(queued.errors).toBeUndefined();
+    }
     // The answer arrived and the audio request went out (and was refused, and is being retried).
     await waitFor('the audio request to be refused', async () => (await audioRequests(bandwidth, call.bandwidthCallId!)).length > 0);
     expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
@@ -40,7 +50,7 @@ describe('after a SIGKILL', () => {
       return now.playbacks[0]!.status === 'DONE' ? now : undefined;
     }, 10_000);
     expect(played.state).toBe('ACTIVE');
-    const accepted = (await audioRequests(bandwidth, call.bandwidthCallId!)).filter((r) => r.status === 200);
+    const accepted = (await audioRequests(bandwidth, call.bandwidthCallId!)).filter((r) => r.status >= 200 && r.status < 300);
     expect(accepted.map((r) => r.fileUrl)).toEqual([file('greeting', 60)]);
   });
 
@@ -61,8 +71,7 @@ describe('after a SIGKILL', () => {
     const second = await spawnService(bandwidth.env);
     await bandwidth.sim('POST', `/control/calls/${call.bandwidthCallId}/answer`);
     await waitFor('both files to play', async () => (await getCall(second.url, call.id)).playbacks.every((p) => p.status === 'DONE'));
-    const requests = await audioRequests(bandwidth, call.bandwidthCallId!);
-    expect(requests.map((r) => r.fileUrl)).toEqual([file('one', 40), file('two', 40)]);
+    expect(await filesRequested(bandwidth, call.bandwidthCallId!)).toEqual([file('one', 40), file('two', 40)]);
   });
 
   it('loses no acknowledged webhook and leaves an intact database when killed mid-burst', async () => {
@@ -87,15 +96,14 @@ describe('after a SIGKILL', () => {
     const sender = async (): Promise<void> => {
       while (!killed) {
         const call = calls[sent % calls.length]!;
-        const time = new Date(Date.UTC(2026, 0, 1) + sent).toISOString();
+        const webhook = informationalWebhook(call, sent);
         sent += 1;
-        const body = { eventType: 'dtmf', callId: call.bandwidthCallId, dtmfDigit: String(sent % 10), time, tag: call.id };
-        const response = await fetch(`${first.url}/webhooks/bandwidth`, {
+        const response = await fetch(`${first.url}${webhook.path}`, {
           method: 'POST',
           headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
+          body: JSON.stringify(webhook.body),
         }).catch(() => undefined);
-        if (response?.status === 200) acknowledged.push({ callId: call.id, time });
+        if (response?.status === 200) acknowledged.push({ callId: call.id, time: webhook.time });
       }
     };
     const senders = Array.from({ length: 8 }, sender);
@@ -111,7 +119,8 @@ describe('after a SIGKILL', () => {
     for (const call of calls) {
       const { data } = await postGraphQL<{ call: { events: NonNullable<CallView['events']> } }>(second.url, log, { id: call.id }, API_TOKEN);
       const events = data!.call.events;
-      const logged = new Set(events.filter((e) => e.type === 'dtmf').map((e) => e.payload.time as string));
+      const probe = informationalWebhook(call, 0);
+      const logged = new Set(events.filter((e) => e.type === probe.type).map((e) => probe.timeOf(e.payload)));
       const missing = acknowledged.filter((a) => a.callId === call.id && !logged.has(a.time));
       expect(missing).toEqual([]);
       expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));

@@ -10,7 +10,14 @@ async function callsAtBandwidthTagged(service: TestService, tag: string): Promis
 }
 
 function placed(service: TestService, id: string): Promise<CallView> {
-  return waitForCall(service, id, 'the call to be placed', (c) => c.playbacks.every((p) => p.status === 'DONE') && Boolean(c.bandwidthCallId));
+  // Until the dial records its outcome: on v2 the answer (which carries our tag) may name the call
+  // before the dialer's own lookup does, as Bandwidth's v2 call state has no tag to find it by.
+  return waitForCall(
+    service,
+    id,
+    'the call to be placed',
+    (c) => c.playbacks.every((p) => p.status === 'DONE') && Boolean(c.bandwidthCallId) && c.events!.some((e) => e.type === 'call.dialed'),
+  );
 }
 
 describe('a create whose outcome is unknown', () => {

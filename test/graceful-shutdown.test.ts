@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CALL_EVENTS, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
+import { isFileStart } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { Subscription, disposeAll, onDispose, postGraphQL } from './support/test-service.js';
@@ -36,7 +37,7 @@ describe('SIGTERM', () => {
     const before = new Subscription<{ callEvents: CallEventView }>(wsClient(first.url, (code) => (closeCode = code)), CALL_EVENTS, {
       callId: call.id,
     });
-    const started = await before.waitFor('the file to start', ({ callEvents }) => callEvents.type === 'playback');
+    const started = await before.waitFor('the file to start', ({ callEvents }) => isFileStart(callEvents));
 
     const exit = await first.kill('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });

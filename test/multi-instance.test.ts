@@ -16,6 +16,8 @@ import {
   type CallEventView,
   type CallView,
 } from './support/documents.js';
+import { onV1Only } from './support/api-guards.js';
+import { END_EVENT, isFileStart, webhooksOfCall } from './support/bandwidth-api.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy.js';
 import { spawnService, type ServiceProcess } from './support/service-process.js';
@@ -24,6 +26,7 @@ import {
   WEBHOOK_PASSWORD,
   WEBHOOK_USERNAME,
   audioRequests,
+  filesRequested,
   standaloneBandwidth,
   type StandaloneBandwidth,
 } from './support/standalone-bandwidth.js';
@@ -169,7 +172,7 @@ async function waitUntilHungUp(instance: Instance, callId: string): Promise<Call
     async () => {
       const call = await getCall(instance, callId);
       const types = new Set(call.events!.map((e) => e.type));
-      return call.state === 'COMPLETED' && types.has('hangup') && types.has('call.hung_up') ? call : undefined;
+      return call.state === 'COMPLETED' && types.has(END_EVENT) && types.has('call.hung_up') ? call : undefined;
     },
     10_000,
   );
@@ -228,15 +231,16 @@ describe('several instances behind one load balancer, sharing PostgreSQL and Red
 
     // Bandwidth's webhooks went through the balancer, and each instance applied some of them.
     const webhooks = proxy.log.filter((r) => r.path.startsWith('/webhooks/bandwidth'));
-    expect(webhooks.length).toBeGreaterThanOrEqual(6);
+    expect(webhooks.length).toBeGreaterThanOrEqual(webhooksOfCall(2));
     expect(webhooks.every((r) => r.status === 200)).toBe(true);
     expect(new Set(webhooks.map((r) => r.upstream))).toEqual(new Set([a.url, b.url]));
     // One request per file (the second asked of A, for a call B placed).
-    const requested = await audioRequests(bandwidth, created.bandwidthCallId!);
-    expect(requested.map((r) => r.fileUrl)).toEqual([file('one', 150), file('two', 150)]);
+    expect(await filesRequested(bandwidth, created.bandwidthCallId!)).toEqual([file('one', 150), file('two', 150)]);
   });
 
-  it('plays a file once when the same answer reaches both instances at the same moment', async () => {
+  // v2 cannot hold an answer back to deliver it twice: it is a BXML webhook, and one that does not
+  // reach us ends the call. (One answer delivered twice is proven on v2 in outbound-call-flow.)
+  onV1Only('plays a file once when the same answer reaches both instances at the same moment', async () => {
     const { bandwidth, instances } = await deploy();
     const [a, b] = instances as [Instance, Instance];
     await bandwidth.sim('PUT', `/control/scripts/${encodeURIComponent(RINGS)}`, { outcome: 'answer', afterMs: 600_000 });
@@ -283,7 +287,9 @@ describe('several instances behind one load balancer, sharing PostgreSQL and Red
     expect((await audioRequests(bandwidth, bwCallId)).map((r) => r.fileUrl)).toEqual([file('greeting', 150)]);
   });
 
-  it('finishes the call and its queue on the other instance when one is killed mid-send', async () => {
+  // v2 sends the next file in the reply of the webhook that ended the last one, not as a request
+  // Bandwidth could accept while the sender dies, so there is no request to kill it in.
+  onV1Only('finishes the call and its queue on the other instance when one is killed mid-send', async () => {
     const { bandwidth, proxy, instances, storage } = await deploy({ env: { OUTBOX_LEASE_MS: '1000' } });
     const files = [file('one', 600), file('two', 150), file('three', 2000)];
     const created = await createCall(instances[0]!, ANSWERS, files);
@@ -350,8 +356,8 @@ describe('several instances behind one load balancer, sharing PostgreSQL and Red
       await eventsOnB.waitFor('B to replay the dial', (item) => item.callEvents.type === 'call.dialed');
 
       await bandwidth.sim('POST', `/control/calls/${created.bandwidthCallId}/answer`);
-      await eventsOnA.waitFor('the first file to start on A', (item) => item.callEvents.type === 'playback');
-      await eventsOnB.waitFor('the first file to start on B', (item) => item.callEvents.type === 'playback');
+      await eventsOnA.waitFor('the first file to start on A', (item) => isFileStart(item.callEvents));
+      await eventsOnB.waitFor('the first file to start on B', (item) => isFileStart(item.callEvents));
       await redis.stop();
       const beforeOutage = (await getCall(a, created.id)).events!.length;
       // The call goes on while Redis is down, its webhooks still alternating between the instances:

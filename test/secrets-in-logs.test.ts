@@ -1,13 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startSimulator } from '../simulator/simulator.js';
+import { BANDWIDTH_API } from './support/bandwidth-api.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
-import { disposeAll, onDispose, startTestService, waitFor } from './support/test-service.js';
+import { disposeAll, onDispose, startTestService, waitFor, type Env } from './support/test-service.js';
 
 afterEach(disposeAll);
 
-const SECRETS = {
-  BANDWIDTH_API_SECRET: 'bandwidth-api-secret-7f3a9c',
+/**
+ * The secrets of a service with real credentials: v1's API secret, or v2's OAuth client secret
+ * (whose bearer tokens are secrets too, checked below); the webhook password and client API token on both.
+ */
+const SECRETS: Record<string, string> = {
+  ...(BANDWIDTH_API === 'v2' ? { BANDWIDTH_CLIENT_SECRET: 'bandwidth-client-secret-7f3a9c' } : { BANDWIDTH_API_SECRET: 'bandwidth-api-secret-7f3a9c' }),
   WEBHOOK_PASSWORD: 'webhook-password-2b8e4d',
   API_TOKENS: 'client-api-token-5c1f0a9e',
 };
@@ -17,21 +22,30 @@ describe('secrets', () => {
     const simulator = await startSimulator({
       userId: 'u-secrets',
       apiToken: 'bandwidth-api-token',
-      apiSecret: SECRETS.BANDWIDTH_API_SECRET,
+      apiSecret: SECRETS.BANDWIDTH_API_SECRET ?? 'bandwidth-api-secret-unused',
       answerDelayMs: 20,
       playbackDurationMs: 30,
+      v2: { oauthClient: { clientId: 'secrets-client', clientSecret: SECRETS.BANDWIDTH_CLIENT_SECRET ?? 'bandwidth-client-secret-unused' } },
     });
     onDispose(() => simulator.close());
     const lines: string[] = [];
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
 
+    const bandwidthEnv: Env =
+      BANDWIDTH_API === 'v2'
+        ? {
+            BANDWIDTH_VOICE_API_URL: simulator.url,
+            BANDWIDTH_OAUTH_URL: `${simulator.url}/api/v1/oauth2/token`,
+            BANDWIDTH_ACCOUNT_ID: simulator.v2.accountId,
+            BANDWIDTH_APPLICATION_ID: simulator.v2.applicationIds[0]!,
+            BANDWIDTH_CLIENT_ID: 'secrets-client',
+          }
+        : { BANDWIDTH_API_URL: simulator.url, BANDWIDTH_USER_ID: 'u-secrets', BANDWIDTH_API_TOKEN: 'bandwidth-api-token' };
     const service = await startTestService(
       {
         LOG_LEVEL: 'trace',
-        BANDWIDTH_API_URL: simulator.url,
-        BANDWIDTH_USER_ID: 'u-secrets',
-        BANDWIDTH_API_TOKEN: 'bandwidth-api-token',
+        ...bandwidthEnv,
         WEBHOOK_USERNAME: 'bandwidth',
         ...SECRETS,
       },
@@ -44,14 +58,15 @@ describe('secrets', () => {
     });
     expect(errors).toBeUndefined();
     const call = data!.createCall;
-    const everything = `{ call(id: "${call.id}") { id bandwidthCallId state playbacks { id error } events { type payload } } }`;
+    const everything = `{ call(id: "${call.id}") { id bandwidthCallId state playbacks { id status error } events { type payload } } }`;
     const full = await waitFor('the file to play', async () => {
       const response = await service.gql<{ call: { playbacks: Array<{ id: string }> } }>(everything);
-      return JSON.stringify(response).includes('"done"') ? response : undefined;
+      return JSON.stringify(response).includes('"status":"DONE"') ? response : undefined;
     });
     await service.gql(HANG_UP, { callId: call.id });
     await service.gql('{ calls { nodes { id } } }', {}, 'a-wrong-token-of-some-length');
-    await fetch(`${service.url}/webhooks/bandwidth`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const webhookPath = BANDWIDTH_API === 'v2' ? '/webhooks/bandwidth/v2/answer' : '/webhooks/bandwidth';
+    await fetch(`${service.url}${webhookPath}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     await service.stop();
 
     const logs = lines.join('');
@@ -60,6 +75,16 @@ describe('secrets', () => {
     for (const [name, secret] of Object.entries(SECRETS)) {
       expect([name, logs.includes(secret)]).toEqual([name, false]);
       expect([name, JSON.stringify(full).includes(secret)]).toEqual([name, false]);
+    }
+    if (BANDWIDTH_API === 'v2') {
+      // The bearer tokens the service was issued: the simulator shows only their first characters.
+      const tokens = await (await fetch(`${simulator.url}/control/oauth/tokens`)).json() as Array<{ token: string }>;
+      expect(tokens.length).toBeGreaterThan(0);
+      for (const { token } of tokens) {
+        const prefix = token.replace(/…$/, '');
+        expect(['bearer token', logs.includes(prefix), JSON.stringify(full).includes(prefix)]).toEqual(['bearer token', false, false]);
+      }
+      expect(logs).not.toMatch(/Bearer [A-Za-z0-9]/);
     }
   });
 });

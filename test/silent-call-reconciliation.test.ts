@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
+import { hangupCause, playRequests, withholdCallbacks } from './support/bandwidth-api.js';
 import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -15,10 +16,10 @@ describe('the watchdog', () => {
     await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
 
     const ended = await waitForCall(service, call.id, 'reconciled as ended', (c) => c.state === 'COMPLETED');
-    expect(ended).toMatchObject({ endReason: 'HANGUP', hangupCause: 'NORMAL_CLEARING' });
+    expect(ended).toMatchObject({ endReason: 'HANGUP', hangupCause: hangupCause('NORMAL_CLEARING') });
     const hangup = ended.events!.find((e) => e.type === 'hangup')!;
     expect(hangup).toMatchObject({ source: 'RECONCILED', applied: true });
-    expect(hangup.payload).toMatchObject({ reconciled: true, cause: 'NORMAL_CLEARING' });
+    expect(hangup.payload).toMatchObject({ reconciled: true, cause: hangupCause('NORMAL_CLEARING') });
   });
 
   it('answers a call whose answer event never arrived, and its queue plays', async () => {
@@ -27,16 +28,15 @@ describe('the watchdog', () => {
       input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('late', 40) }] },
     });
     const call = data!.createCall;
-    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/hold`);
+    const withheld = await withholdCallbacks(service.sim, call.bandwidthCallId!);
 
     const active = await waitForCall(service, call.id, 'reconciled as answered', (c) => c.state === 'ACTIVE');
     expect(active.events!.find((e) => e.type === 'answer')).toMatchObject({ source: 'RECONCILED' });
     await service.server.service.idle();
-    const requests = await service.sim<Array<{ method: string; path: string }>>('GET', `/control/requests?callId=${call.bandwidthCallId}`);
-    expect(requests.filter((r) => r.method === 'POST' && r.path.endsWith('/audio'))).toHaveLength(1);
+    expect(await playRequests(service.sim, call.bandwidthCallId!)).toHaveLength(1);
 
     // When the held events finally arrive they are recorded and change nothing.
-    await service.sim('POST', `/control/calls/${call.bandwidthCallId}/release`, {});
+    await withheld.release();
     const after = await waitForCall(service, call.id, 'the late answer recorded', (c) => c.events!.some((e) => e.type === 'answer' && e.source === 'BANDWIDTH'));
     expect(after.events!.find((e) => e.type === 'answer' && e.source === 'BANDWIDTH')!.applied).toBe(false);
   });

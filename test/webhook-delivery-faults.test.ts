@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, file, type CallView } from './support/documents.js';
+import { onV1Only } from './support/api-guards.js';
+import { END_EVENT, playRequests } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, postGraphQL, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
@@ -8,11 +10,13 @@ afterEach(disposeAll);
 
 /** A whole call: two files played, then hung up by the far end; returns the call as it ended. */
 async function wholeCall(service: TestService): Promise<CallView> {
-  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 600 });
+  // Long enough for both files to end first even with every webhook late or repeated: on v2 a file
+  // still playing when the far end hangs up is cut off (STOPPED), where v1 reports it done.
+  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 2000 });
   const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
     input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
   });
-  return waitForCall(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === 'hangup'));
+  return waitForCall(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === END_EVENT));
 }
 
 function outcome(call: CallView) {
@@ -32,8 +36,7 @@ describe('webhook deliveries that go wrong', () => {
     const fromBandwidth = settled.events!.filter((e) => e.source === 'BANDWIDTH');
     expect(fromBandwidth.every((e) => e.deliveries === 3)).toBe(true);
     expect(fromBandwidth.map((e) => e.type)).toEqual(clean.events!.filter((e) => e.source === 'BANDWIDTH').map((e) => e.type));
-    const audio = await service.sim<Array<{ method: string; path: string }>>('GET', `/control/requests?callId=${settled.bandwidthCallId}`);
-    expect(audio.filter((r) => r.method === 'POST' && r.path.endsWith('/audio'))).toHaveLength(2);
+    expect(await playRequests(service.sim, settled.bandwidthCallId!)).toHaveLength(2);
   });
 
   it('end a call the same when every event is delayed', async () => {
@@ -43,7 +46,9 @@ describe('webhook deliveries that go wrong', () => {
     expect(outcome(await wholeCall(service))).toEqual(outcome(clean));
   });
 
-  it('keep a hangup that overtakes the last playback done, and the file counts as played', async () => {
+  // v2 cannot reorder these: a file's end is reported by a BXML webhook (its `<Redirect>`), which
+  // Bandwidth cannot hold back, and a call's webhooks go out one at a time, so the disconnect never overtakes it.
+  onV1Only('keep a hangup that overtakes the last playback done, and the file counts as played', async () => {
     const service = await startTestService();
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
       input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('last', 1500) }] },
@@ -61,7 +66,9 @@ describe('webhook deliveries that go wrong', () => {
     expect(outcome(ended)).toEqual({ state: 'COMPLETED', endReason: 'HANGUP', playbacks: ['DONE'] });
   });
 
-  it('record an answer that arrives after the hangup as late, changing nothing', async () => {
+  // v2 cannot deliver this: the answer is a BXML webhook Bandwidth waits on before anything else
+  // happens to the call, and one that does not reach us ends the call, so it never follows the disconnect.
+  onV1Only('record an answer that arrives after the hangup as late, changing nothing', async () => {
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '200' });
     await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 50 });
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
@@ -105,7 +112,7 @@ describe('webhook deliveries that go wrong', () => {
       const now = await postGraphQL<{ call: CallView }>(second.url, GET_CALL, { id: call.id }, API_TOKEN);
       return now.data!.call.state === 'COMPLETED' ? now.data!.call : undefined;
     });
-    expect(ended.events!.filter((e) => e.type === 'hangup')).toHaveLength(1);
+    expect(ended.events!.filter((e) => e.type === END_EVENT)).toHaveLength(1);
     const hangUpAgain = await postGraphQL(second.url, HANG_UP, { callId: call.id }, API_TOKEN);
     expect(hangUpAgain.errors?.[0]?.extensions?.code).toBe('CALL_NOT_ACTIVE');
   });

@@ -94,3 +94,68 @@ export const END_EVENT = BANDWIDTH_API === 'v2' ? 'disconnect' : 'hangup';
 
 /** The type of the events in a call's log by which Bandwidth reports on a file: v1's `playback`, v2's `redirect` after it. */
 export const FILE_EVENT = BANDWIDTH_API === 'v2' ? 'redirect' : 'playback';
+/**
+ * Whether a call-log entry says a file started. v1 calls back `playback` `started`; v2 sends no
+ * event when a file starts (only the `<Redirect>` after it), so the nearest the log says is our own
+ * `playback.requested`, written as the file is sent to Bandwidth.
+ */
+export function isFileStart(event: { type: string }): boolean {
+  return BANDWIDTH_API === 'v2' ? event.type === 'playback.requested' : event.type === 'playback';
+}
+
+/**
+ * Keeps a call's next events from the service until `release()`, so the service must learn of its
+ * answer some other way. v1 holds the call's callbacks at the simulator. v2 cannot: its `answer`
+ * is a BXML webhook, and one that does not reach us ends the call (`callback-error`), so every
+ * webhook is delayed by `delayMs` instead (start it before the far end answers) and `release()`
+ * ends the delay for later ones; the withheld answer then arrives late, as a held one would.
+ */
+export async function withholdCallbacks(sim: Control, providerCallId: string, delayMs = 3000): Promise<{ release(): Promise<void> }> {
+  if (BANDWIDTH_API === 'v1') {
+    await sim('POST', `/control/calls/${providerCallId}/hold`);
+    return { release: () => sim('POST', `/control/calls/${providerCallId}/release`, {}) };
+  }
+  await sim('PUT', '/control/faults/callbacks', { delayMs });
+  return { release: () => sim('DELETE', '/control/faults/callbacks') };
+}
+
+/**
+ * A webhook of this run's API that carries nothing the call acts on, numbered `n` by its event time
+ * (which the log keeps in `payload.time` on v1, `payload.eventTime` on v2): v1's `dtmf`, v2's
+ * `redirect` without a marker of ours (v2 has no key-press webhook). `path` is under the service.
+ */
+export function informationalWebhook(call: { id: string; bandwidthCallId?: string | null }, n: number): {
+  path: string;
+  body: Record<string, unknown>;
+  type: string;
+  time: string;
+  timeOf(payload: Record<string, unknown>): string;
+} {
+  const time = new Date(Date.UTC(2026, 0, 1) + n).toISOString();
+  if (BANDWIDTH_API === 'v2') {
+    return {
+      path: '/webhooks/bandwidth/v2/redirect',
+      body: { eventType: 'redirect', callId: call.bandwidthCallId, eventTime: time, tag: call.id },
+      type: 'redirect',
+      time,
+      timeOf: (payload) => payload.eventTime as string,
+    };
+  }
+  return {
+    path: '/webhooks/bandwidth',
+    body: { eventType: 'dtmf', callId: call.bandwidthCallId, dtmfDigit: String(n % 10), time, tag: call.id },
+    type: 'dtmf',
+    time,
+    timeOf: (payload) => payload.time as string,
+  };
+}
+
+
+/**
+ * How many webhooks Bandwidth sends for an outbound call that is answered, plays `files` files to
+ * the end and is hung up: v1's `answer`, `playback` `started` and `done` per file, and `hangup`;
+ * v2's `answer`, one `redirect` per file (at its end) and `disconnect`.
+ */
+export function webhooksOfCall(files: number): number {
+  return BANDWIDTH_API === 'v2' ? files + 2 : 2 * files + 2;
+}

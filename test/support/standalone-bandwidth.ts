@@ -1,6 +1,6 @@
 import { startSimulator, type BandwidthSimulator } from '../../simulator/simulator.js';
 import { storageEnv } from './backend.js';
-import { BANDWIDTH_API } from './bandwidth-api.js';
+import { BANDWIDTH_API, playRequests } from './bandwidth-api.js';
 import { freePort, onDispose, simulatorControl, type Env } from './test-service.js';
 
 export const API_TOKEN = 'standalone-client-token-0001';
@@ -52,16 +52,47 @@ export async function standaloneBandwidth(extraEnv: Env = {}): Promise<Standalon
   return { simulator, env, sim: (method, path, body) => simulatorControl(simulator.url, method, path, body) };
 }
 
-/** Audio requests the simulator received for a call, in order, with the status it answered. */
+/**
+ * Audio requests the simulator received for a call, in order, with the status it answered: v1's
+ * `POST …/audio`; v2's `PUT …/bxml` documents that play a file (v2 has no audio request: a file
+ * decided on a webhook rides in its reply instead, and only {@link filesRequested} sees those).
+ */
 export async function audioRequests(
   bandwidth: { sim: StandaloneBandwidth['sim'] },
   bandwidthCallId: string,
 ): Promise<Array<{ fileUrl: string; tag?: string; status: number }>> {
-  const requests = await bandwidth.sim<Array<{ method: string; path: string; status: number; body: { fileUrl: string; tag?: string } }>>(
+  const requests = await bandwidth.sim<Array<{ method: string; path: string; status: number; body: unknown }>>(
     'GET',
     `/control/requests?callId=${bandwidthCallId}`,
   );
-  return requests
+  if (BANDWIDTH_API === 'v2') {
+    return requests.flatMap((r) => {
+      if (r.method !== 'PUT' || !r.path.endsWith('/bxml') || typeof r.body !== 'string') return [];
+      const played = /<PlayAudio[^>]*>([^<]*)<\/PlayAudio>/.exec(r.body);
+      if (!played) return [];
+      const tag = /[?&;]playback=([^&"']+)/.exec(r.body)?.[1];
+      return [{ fileUrl: played[1]!.replaceAll('&amp;', '&'), ...(tag ? { tag } : {}), status: r.status }];
+    });
+  }
+  return (requests as Array<{ method: string; path: string; status: number; body: { fileUrl: string; tag?: string } }>)
     .filter((r) => r.method === 'POST' && r.path.endsWith('/audio'))
     .map((r) => ({ fileUrl: r.body.fileUrl, tag: r.body.tag, status: r.status }));
+}
+
+/**
+ * A fault rule for the simulator's `/control/faults/api` that hits the requests that start a file:
+ * v1's `POST …/audio`, v2's `PUT …/bxml`.
+ */
+export function audioRequestFault(rule: { times?: number; action: Record<string, unknown> }): Record<string, unknown> {
+  return BANDWIDTH_API === 'v2' ? { api: 'v2', method: 'PUT', path: '/bxml', ...rule } : { method: 'POST', path: '/audio', ...rule };
+}
+
+/**
+ * The files Bandwidth was asked to play on a call, in order: on v1 every `POST …/audio` that starts
+ * a file, whatever it was answered ({@link audioRequests}); on v2 every `<PlayAudio>` it ran, from a
+ * webhook's reply or a `PUT …/bxml` (v2 has no audio request of its own).
+ */
+export async function filesRequested(bandwidth: { sim: StandaloneBandwidth['sim'] }, bandwidthCallId: string): Promise<string[]> {
+  if (BANDWIDTH_API === 'v2') return (await playRequests(bandwidth.sim, bandwidthCallId)).map((r) => r.fileUrl);
+  return (await audioRequests(bandwidth, bandwidthCallId)).map((r) => r.fileUrl);
 }
