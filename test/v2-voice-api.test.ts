@@ -120,4 +120,22 @@ describe('the v2 webhook routes', () => {
     expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
     expect(await service.server.store.listUnmatchedEvents(10)).toMatchObject([{ providerCallId: 'c-unknown', eventType: 'redirect' }]);
   });
+
+  it('hangs up a call that has ended in its records but asks for more BXML', async () => {
+    const service = await startTestService(V2);
+    const [placed] = await placeCalls(service, 1);
+    const call = await waitForCall(service, placed!.id, 'the answer', (c) => c.state === 'ACTIVE');
+    const envelope = { callId: call.bandwidthCallId, from: FROM, to: call.to, tag: call.id };
+    const ended = await webhook(service, 'disconnect', { ...envelope, eventType: 'disconnect', eventTime: new Date().toISOString(), cause: 'hangup' }, CREDENTIALS);
+    expect(ended.status).toBe(200);
+    expect((await service.gql<{ call: CallView }>('query($id: ID!) { call(id: $id) { state } }', { id: call.id })).data!.call.state).toBe('COMPLETED');
+
+    const response = await fetch(`${service.url}/webhooks/bandwidth/v2/redirect?hold=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(CREDENTIALS).toString('base64')}` },
+      body: JSON.stringify({ ...envelope, eventType: 'redirect', eventTime: new Date().toISOString() }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  });
 });

@@ -10,6 +10,12 @@ export interface BandwidthV2WebhookOptions {
   service: CallService;
   /** The v2 gateway: its reply slots carry what the domain decides while a webhook waits for BXML. */
   gateway: Pick<BandwidthV2Client, 'replies' | 'holdResponse' | 'ringingResponse'>;
+  /**
+   * Whether a call has ended in our records. A call that has ended here but asks Bandwidth for more
+   * BXML (a create given up as failed that rang after all, a hang-up still on its way) is hung up
+   * rather than held on the account with nobody watching it.
+   */
+  hasEnded: (callId: string) => Promise<boolean>;
   metrics?: Pick<ServiceMetrics, 'webhook'>;
   username: string;
   password: string;
@@ -62,9 +68,10 @@ export function registerBandwidthV2WebhookRoutes(app: FastifyInstance, options: 
           guard.delivered(request, kind, outcome.status);
           await settledWithin(requests, decisionWaitMs);
           request.log.info({ eventType: kind, bandwidthCallId: event.providerCallId, marker: query, ...outcome }, 'bandwidth event');
-          // A call we know nothing of (not ours, or long gone) is not kept up on our account.
-          const fallback = outcome.status === 'unmatched' ? HANGUP : ringing(kind, query) ? options.gateway.ringingResponse() : options.gateway.holdResponse();
-          return sendBxml(reply, slot.take() ?? fallback);
+          // A call we know nothing of (not ours, or long gone), or have ended, is not kept up on our account.
+          const over = outcome.status === 'unmatched' || (await options.hasEnded(outcome.callId));
+          const fallback = over ? HANGUP : ringing(kind, query) ? options.gateway.ringingResponse() : options.gateway.holdResponse();
+          return sendBxml(reply, over ? HANGUP : (slot.take() ?? fallback));
         } finally {
           slot.close();
         }
