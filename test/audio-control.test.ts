@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, BUSY, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
+import { audioCommands } from './support/bandwidth-api.js';
 import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -10,14 +11,6 @@ async function answeredCall(service: TestService, audio: Array<{ fileUrl: string
   const call = data!.createCall;
   await waitForCall(service, call.id, 'answered', (c) => c.state === 'ACTIVE');
   return call;
-}
-
-async function audioBodies(service: TestService, bandwidthCallId: string): Promise<string[]> {
-  const requests = await service.sim<Array<{ method: string; path: string; body: { fileUrl: string } }>>(
-    'GET',
-    `/control/requests?callId=${bandwidthCallId}`,
-  );
-  return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/audio')).map((r) => r.body.fileUrl);
 }
 
 describe('stopAudio', () => {
@@ -32,7 +25,7 @@ describe('stopAudio', () => {
     expect(data!.stopAudio.playbacks.map((p) => p.status)).toEqual(['STOPPED', 'CANCELLED']);
 
     await service.server.service.idle();
-    expect(await audioBodies(service, call.bandwidthCallId!)).toEqual([file('hold-music'), '']);
+    expect(await audioCommands(service.sim, call.bandwidthCallId!)).toEqual([file('hold-music'), '']);
   });
 });
 
@@ -77,7 +70,7 @@ describe('playAudio', () => {
       [file('long', 5000), 'STOPPED'],
       [file('after', 50), 'DONE'],
     ]);
-    expect(await audioBodies(service, call.bandwidthCallId!)).toEqual([file('long', 5000), '', file('urgent', 50), file('after', 50)]);
+    expect(await audioCommands(service.sim, call.bandwidthCallId!)).toEqual([file('long', 5000), '', file('urgent', 50), file('after', 50)]);
   });
 
   it('refuses audio on a call that has ended', async () => {

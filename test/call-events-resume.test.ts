@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, CALL_EVENTS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
+import { isFileDone } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -15,7 +16,7 @@ describe('callEvents', () => {
     // A first client follows the call from the start and "drops" half-way through.
     const first = new Subscription<{ callEvents: CallEventView }>(service.ws(), CALL_EVENTS, { callId: call.id });
     const dropAt = await first.waitFor('the first file to finish', ({ callEvents }) =>
-      callEvents.type === 'playback' && callEvents.payload.status === 'done',
+      isFileDone(callEvents),
     );
     first.close();
     const seenBeforeDrop = first.items.map((e) => e.callEvents.sequence);
@@ -26,7 +27,7 @@ describe('callEvents', () => {
       afterSequence: dropAt.callEvents.sequence,
     });
     const filesDone = () =>
-      resumed.items.filter((e) => e.callEvents.type === 'playback' && e.callEvents.payload.status === 'done').length;
+      resumed.items.filter((e) => isFileDone(e.callEvents)).length;
     await resumed.waitUntil('the two remaining files to finish', () => filesDone() === 2 || undefined);
     await service.gql(HANG_UP, { callId: call.id });
     await resumed.waitFor('the hangup', ({ callEvents }) => callEvents.type === 'call.hung_up');

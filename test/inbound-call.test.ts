@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, PLAY_AUDIO, file, type CallView } from './support/documents.js';
+import { hangupCause, injectIncomingCall, simulatedCall } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -10,10 +11,7 @@ describe('an inbound call', () => {
     const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const { callId: bandwidthCallId } = await service.sim<{ callId: string }>('POST', '/control/incoming', {
-      from: '+13233326955',
-      to: FROM,
-    });
+    const { callId: bandwidthCallId } = await injectIncomingCall(service.sim, { from: '+13233326955', to: FROM });
     const ringing = await updates.waitFor('the inbound call', ({ callUpdated }) => callUpdated.bandwidthCallId === bandwidthCallId);
     const call = ringing.callUpdated;
     expect(call).toMatchObject({ direction: 'INBOUND', state: 'RINGING', from: '+13233326955', to: FROM });
@@ -30,7 +28,7 @@ describe('an inbound call', () => {
     await updates.waitFor('the welcome file to finish', ({ callUpdated }) =>
       callUpdated.id === call.id && callUpdated.playbacks[0]?.status === 'DONE',
     );
-    const simCall = await service.sim<{ state: string; direction: string }>('GET', `/control/calls/${bandwidthCallId}`);
+    const simCall = await simulatedCall(service.sim, bandwidthCallId);
     expect(simCall).toMatchObject({ state: 'active', direction: 'in' });
 
     const again = await service.gql(ANSWER, { callId: call.id });
@@ -46,16 +44,13 @@ describe('an inbound call', () => {
 
   it('records the caller hanging up before the answer as CANCELLED', async () => {
     const service = await startTestService();
-    const { callId: bandwidthCallId } = await service.sim<{ callId: string }>('POST', '/control/incoming', {
-      from: '+13233326955',
-      to: FROM,
-    });
+    const { callId: bandwidthCallId } = await injectIncomingCall(service.sim, { from: '+13233326955', to: FROM });
     const callId = await waitFor('the inbound call', async () => {
       const { data } = await service.gql<{ calls: { nodes: CallView[] } }>('{ calls(first: 1) { nodes { id bandwidthCallId } } }');
       return data!.calls.nodes.find((c) => c.bandwidthCallId === bandwidthCallId)?.id;
     });
     await service.sim('POST', `/control/calls/${bandwidthCallId}/hangup`, { cause: 'ORIGINATOR_CANCEL' });
     const ended = await waitForCall(service, callId, 'the call to end', (c) => Boolean(c.endedAt));
-    expect(ended).toMatchObject({ state: 'COMPLETED', endReason: 'CANCELLED', hangupCause: 'ORIGINATOR_CANCEL' });
+    expect(ended).toMatchObject({ state: 'COMPLETED', endReason: 'CANCELLED', hangupCause: hangupCause('ORIGINATOR_CANCEL') });
   });
 });

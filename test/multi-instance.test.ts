@@ -16,7 +16,7 @@ import {
   type CallEventView,
   type CallView,
 } from './support/documents.js';
-import { onV1Only } from './support/api-guards.js';
+import { onV1Only } from './support/on-v1-only.js';
 import { END_EVENT, isFileStart, webhooksOfCall } from './support/bandwidth-api.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, file, type CallView } from './support/documents.js';
-import { onV1Only } from './support/api-guards.js';
+import { onV1Only } from './support/on-v1-only.js';
 import { END_EVENT, playRequests } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';

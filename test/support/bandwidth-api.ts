@@ -77,11 +77,73 @@ export async function playRequests(sim: Control, providerCallId: string): Promis
   return played;
 }
 
+/** The simulator's view of a call in v1's words, whichever API it is on: what differs is only how v2 spells them. */
+export async function simulatedCall(sim: Control, providerCallId: string): Promise<{ state: string; direction: 'in' | 'out' }> {
+  const call = await sim<{ state: string; direction: string }>('GET', `/control/calls/${providerCallId}`);
+  if (BANDWIDTH_API === 'v1') return call as { state: string; direction: 'in' | 'out' };
+  return {
+    state: ({ queued: 'started', initiated: 'started', answered: 'active', disconnected: 'completed' } as Record<string, string>)[call.state] ?? call.state,
+    direction: call.direction === 'inbound' ? 'in' : 'out',
+  };
+}
+
 /** The simulator's state of a call in v1's words (`started`, `active`, `completed`), whichever API it is on. */
 export async function simulatedCallState(sim: Control, providerCallId: string): Promise<string> {
-  const call = await sim<{ state: string }>('GET', `/control/calls/${providerCallId}`);
-  if (BANDWIDTH_API === 'v1') return call.state;
-  return { queued: 'started', initiated: 'started', answered: 'active', disconnected: 'completed' }[call.state] ?? call.state;
+  return (await simulatedCall(sim, providerCallId)).state;
+}
+
+/**
+ * What Bandwidth was told to do with a call's audio, in order, in v1's words: a file URL for each
+ * file asked for, `''` for each stop. v1: the `fileUrl` of every `POST …/audio` (`''` is its stop).
+ * v2 has no stop: the service replaces what plays with the hold document, so a stop is a document
+ * that starts with the hold's `<Pause>` and cut a `<PlayAudio>` off, or answered the redirect at a
+ * loop's end (which would otherwise play it again); a hold after a file that finished for good, or
+ * after the answer, is no request of ours about audio. A v2 loop is the file asked for
+ * again at each end (BXML cannot loop): its replays are the one request v1 makes.
+ */
+export async function audioCommands(sim: Control, providerCallId: string): Promise<string[]> {
+  if (BANDWIDTH_API === 'v1') {
+    const requests = await sim<Array<{ method: string; path: string; body: { fileUrl?: string } }>>('GET', `/control/requests?callId=${providerCallId}`);
+    return requests.filter((r) => r.method === 'POST' && r.path.endsWith('/audio')).map((r) => r.body.fileUrl ?? '');
+  }
+  const call = await untilRepliesArrived(sim, providerCallId);
+  const commands: string[] = [];
+  call.bxml.forEach((step, index) => {
+    const previous = call.bxml[index - 1];
+    const startsDocument = previous?.document !== step.document;
+    // A loop's end asks whether to play it again (redirect with loop=1).
+    const looped = previous?.verb === 'Redirect' && new URL(previous.attributes!.redirectUrl!).searchParams.get('loop') === '1';
+    const cutOff = previous?.verb === 'PlayAudio' && previous.outcome === 'interrupted';
+    if (step.verb === 'Pause' && startsDocument && (cutOff || looped)) commands.push('');
+    if (step.verb !== 'PlayAudio') return;
+    // A loop's replay: the same file again in the reply to the redirect that ended it with loop=1.
+    const replay = startsDocument && looped && call.bxml[index - 2]?.verb === 'PlayAudio' && call.bxml[index - 2]!.text === step.text;
+    if (!replay) commands.push(step.text!);
+  });
+  return commands;
+}
+
+/**
+ * The call's BXML once no `<Redirect>` of it waits for our reply (at most 2 s). v2 takes what the
+ * service says in the reply to a webhook, which goes out after the service has decided: an idle
+ * service may still have a reply on its way, which v1's REST requests never leave behind.
+ */
+async function untilRepliesArrived(sim: Control, providerCallId: string): Promise<{ bxml: BxmlStep[] }> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const call = await sim<{ bxml: BxmlStep[] }>('GET', `/control/calls/${providerCallId}`);
+    const last = call.bxml.at(-1);
+    if (last?.verb !== 'Redirect' || last.outcome != null || Date.now() > deadline) return call;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface BxmlStep {
+  document: number;
+  verb: string;
+  text?: string;
+  attributes?: Record<string, string>;
+  outcome?: string;
 }
 
 /** Rings the service from the far end: a new inbound call, announced as this run's API announces one. */
@@ -159,3 +221,36 @@ export function informationalWebhook(call: { id: string; bandwidthCallId?: strin
 export function webhooksOfCall(files: number): number {
   return BANDWIDTH_API === 'v2' ? files + 2 : 2 * files + 2;
 }
+/**
+ * Whether an event of a call's log is Bandwidth saying a file finished: v1's `playback` event with
+ * status `done`; v2 sends none, and the `redirect` after the file (marked `playback`) stands for it.
+ */
+export function isFileDone(event: { type: string; payload: Record<string, any> }): boolean {
+  if (BANDWIDTH_API === 'v1') return event.type === 'playback' && event.payload.status === 'done';
+  return event.type === 'redirect' && event.payload.redirectMarker?.kind === 'playback';
+}
+
+/**
+ * The status by which Bandwidth refuses to play on a call that cannot take audio now: v1's 403
+ * `call-audio-invalid-state` on `POST …/audio`, v2's 409 on `PUT …/bxml` (which the service reports
+ * with the same code, as v2 error bodies carry none).
+ */
+export const AUDIO_INVALID_STATE_STATUS = BANDWIDTH_API === 'v2' ? 409 : 403;
+
+/**
+ * A simulator API fault rule for the next `times` requests that start a file on a call that
+ * already plays or holds: v1's `POST …/audio`, v2's `PUT …/bxml`. v2 also sends files in the
+ * reply to a webhook (the answer, the redirect after a file), which no API fault reaches: tests of
+ * refused audio ask for it on an answered call with nothing playing. `error` is written into the
+ * answer in the API's own error body (v1 `category`/`code`/`message`, v2 only `description`).
+ */
+export function audioRequestFault(times: number, status: number, error?: { category: string; code: string }): Record<string, unknown> {
+  const message = error && `simulated ${error.code}`;
+  if (BANDWIDTH_API === 'v1') {
+    const body = error && { category: error.category, code: error.code, message };
+    return { method: 'POST', path: '/audio', times, action: { type: 'status', status, ...(body ? { body } : {}) } };
+  }
+  const body = message && { description: message };
+  return { api: 'v2', method: 'PUT', path: '/bxml', times, action: { type: 'status', status, ...(body ? { body } : {}) } };
+}
+
