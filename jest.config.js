@@ -41,7 +41,7 @@ const onBothApis = [
   'secrets-in-logs',
   'call-console',
 ];
-const v2Match = onBothApis.map((name) => `**/${name}.test.js`);
+const v2Match = onBothApis.map((name) => `**/dist/test/${name}.test.js`);
 
 export default {
   testTimeout: 30000,

@@ -60,6 +60,8 @@ describe('calls that never connect', () => {
   onV1Only('keeps the hangup that follows the timeout in the log, and it changes nothing', async () => {
     const service = await startTestService();
     const call = await placeCall(service, { to: NO_ANSWER, callTimeoutSeconds: 1 });
+    // The call and its log are separate reads: wait for both to show the end, as the test before the split did.
+    await untilEnded(service, call.id);
     const logged = await waitForCall(service, call.id, 'the trailing hangup', (c) => c.events!.some((e) => e.type === 'hangup'));
     expect(logged).toMatchObject({ state: 'FAILED', endReason: 'NO_ANSWER' });
     const hangup = logged.events!.find((e) => e.type === 'hangup')!;
