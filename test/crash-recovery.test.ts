@@ -3,9 +3,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { spawnService } from './support/service-process.js';
-import { BANDWIDTH_API, informationalWebhook } from './support/bandwidth-api.js';
+import { BANDWIDTH_API, audioRequestFault, informationalWebhook } from './support/bandwidth-api.js';
 import { BACKEND } from './support/backend.js';
-import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequestFault, audioRequests, filesRequested, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequests, filesRequested, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, postGraphQL, waitFor } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -21,7 +21,7 @@ describe('after a SIGKILL', () => {
   it('plays the file whose audio request was decided but not yet accepted when the service died', async () => {
     const bandwidth = await standaloneBandwidth();
     // Bandwidth's media service is down: every audio request fails until the fault is cleared.
-    await bandwidth.sim('PUT', '/control/faults/api', [audioRequestFault({ action: { type: 'status', status: 503 } })]);
+    await bandwidth.sim('PUT', '/control/faults/api', [audioRequestFault(503)]);
     const first = await spawnService(bandwidth.env);
     // On v1 the file decided on the answer is an audio request. On v2 it would ride in the answer's
     // reply, which no fault can refuse: there the file is queued once the call is up, so it goes out

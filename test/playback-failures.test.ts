@@ -31,7 +31,7 @@ describe('audio that cannot be played', () => {
     [503, 'media-unavailable', 4],
   ])('fails the playback on %i %s and goes on with the rest of the queue', async (status, code, times) => {
     const service = await startTestService();
-    await service.sim('PUT', '/control/faults/api', [audioRequestFault(times, status, { category: 'forbidden', code })]);
+    await service.sim('PUT', '/control/faults/api', [audioRequestFault(status, { times, error: { category: 'forbidden', code } })]);
     const call = await settled(service, await playOnAnsweredCall(service, [file('broken', 40), file('fine', 40)]));
     expect(call.state).toBe('ACTIVE');
     expect(call.playbacks.map((p) => p.status)).toEqual(['FAILED', 'DONE']);
@@ -41,7 +41,7 @@ describe('audio that cannot be played', () => {
 
   it('plays a file whose request Bandwidth refused twice with 503 before accepting it', async () => {
     const service = await startTestService();
-    await service.sim('PUT', '/control/faults/api', [audioRequestFault(2, 503)]);
+    await service.sim('PUT', '/control/faults/api', [audioRequestFault(503, { times: 2 })]);
     const call = await settled(service, await playOnAnsweredCall(service, [file('eventually', 40)]));
     expect(call.playbacks.map((p) => p.status)).toEqual(['DONE']);
   });

@@ -238,19 +238,24 @@ export function isFileDone(event: { type: string; payload: Record<string, any> }
 export const AUDIO_INVALID_STATE_STATUS = BANDWIDTH_API === 'v2' ? 409 : 403;
 
 /**
- * A simulator API fault rule for the next `times` requests that start a file on a call that
+ * A simulator API fault rule for the next `times` requests (every one when unset) that start a file on a call that
  * already plays or holds: v1's `POST …/audio`, v2's `PUT …/bxml`. v2 also sends files in the
  * reply to a webhook (the answer, the redirect after a file), which no API fault reaches: tests of
  * refused audio ask for it on an answered call with nothing playing. `error` is written into the
  * answer in the API's own error body (v1 `category`/`code`/`message`, v2 only `description`).
  */
-export function audioRequestFault(times: number, status: number, error?: { category: string; code: string }): Record<string, unknown> {
+export function audioRequestFault(
+  status: number,
+  options: { times?: number; error?: { category: string; code: string } } = {},
+): Record<string, unknown> {
+  const { times, error } = options;
   const message = error && `simulated ${error.code}`;
+  const when = times === undefined ? {} : { times };
   if (BANDWIDTH_API === 'v1') {
     const body = error && { category: error.category, code: error.code, message };
-    return { method: 'POST', path: '/audio', times, action: { type: 'status', status, ...(body ? { body } : {}) } };
+    return { method: 'POST', path: '/audio', ...when, action: { type: 'status', status, ...(body ? { body } : {}) } };
   }
   const body = message && { description: message };
-  return { api: 'v2', method: 'PUT', path: '/bxml', times, action: { type: 'status', status, ...(body ? { body } : {}) } };
+  return { api: 'v2', method: 'PUT', path: '/bxml', ...when, action: { type: 'status', status, ...(body ? { body } : {}) } };
 }
 

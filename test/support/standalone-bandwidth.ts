@@ -80,14 +80,6 @@ export async function audioRequests(
 }
 
 /**
- * A fault rule for the simulator's `/control/faults/api` that hits the requests that start a file:
- * v1's `POST …/audio`, v2's `PUT …/bxml`.
- */
-export function audioRequestFault(rule: { times?: number; action: Record<string, unknown> }): Record<string, unknown> {
-  return BANDWIDTH_API === 'v2' ? { api: 'v2', method: 'PUT', path: '/bxml', ...rule } : { method: 'POST', path: '/audio', ...rule };
-}
-
-/**
  * The files Bandwidth was asked to play on a call, in order: on v1 every `POST …/audio` that starts
  * a file, whatever it was answered ({@link audioRequests}); on v2 every `<PlayAudio>` it ran, from a
  * webhook's reply or a `PUT …/bxml` (v2 has no audio request of its own).
