@@ -60,7 +60,8 @@ describe('the v2 gateway', () => {
   });
 
   it('sends a request refused 401 for a revoked token once more, with a fresh token, and not again', async () => {
-    const service = await startTestService(V2);
+    // A far end slow to answer, so the retried create is seen RINGING however long the retry took.
+    const service = await startTestService({ ...V2, SIMULATOR_ANSWER_DELAY_MS: '2000' });
     await placeCalls(service, 1);
     await service.sim('DELETE', '/control/oauth/tokens');
 
