@@ -383,6 +383,9 @@ describe('playing audio files', () => {
   it('loops a file until it is stopped', async () => {
     const callId = await answeredCall(h);
     await playFile(h, callId, { fileUrl: file('hold', 20), loopEnabled: true, tag: 'hold' });
+    // Wait for the start itself (a busy machine may deliver it late), then for several loops of
+    // the 20 ms file: a looping file reports no `done` until it is stopped.
+    await h.receiver.waitForEvent(callId, 'playback', 'started');
     await sleep(150);
     expect(h.receiver.sequence(callId)).toEqual(['answer', 'playback:started']);
     await playFile(h, callId, { fileUrl: '' });
