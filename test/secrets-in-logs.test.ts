@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startSimulator } from '../simulator/simulator.js';
 import { BANDWIDTH_API } from './support/bandwidth-api.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
-import { disposeAll, onDispose, startTestService, waitFor, type Env } from './support/test-service.js';
+import { disposeAll, onDispose, startTestService, waitFor } from './support/test-service.js';
+import { realBandwidthEnv } from './support/standalone-bandwidth.js';
 
 afterEach(disposeAll);
 
@@ -32,16 +33,8 @@ describe('secrets', () => {
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
 
-    const bandwidthEnv: Env =
-      BANDWIDTH_API === 'v2'
-        ? {
-            BANDWIDTH_VOICE_API_URL: simulator.url,
-            BANDWIDTH_OAUTH_URL: `${simulator.url}/api/v1/oauth2/token`,
-            BANDWIDTH_ACCOUNT_ID: simulator.v2.accountId,
-            BANDWIDTH_APPLICATION_ID: simulator.v2.applicationIds[0]!,
-            BANDWIDTH_CLIENT_ID: 'secrets-client',
-          }
-        : { BANDWIDTH_API_URL: simulator.url, BANDWIDTH_USER_ID: 'u-secrets', BANDWIDTH_API_TOKEN: 'bandwidth-api-token' };
+    // The secrets themselves come from SECRETS, so they are set once, where the test checks them.
+    const bandwidthEnv = realBandwidthEnv(simulator, { userId: 'u-secrets', apiToken: 'bandwidth-api-token', clientId: 'secrets-client' });
     const service = await startTestService(
       {
         LOG_LEVEL: 'trace',

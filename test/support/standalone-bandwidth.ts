@@ -23,22 +23,7 @@ export async function standaloneBandwidth(extraEnv: Env = {}): Promise<Standalon
   const oauthClient = { clientId: 'standalone-client', clientSecret: 'standalone-client-secret-value' };
   const simulator = await startSimulator({ ...credentials, answerDelayMs: 30, playbackDurationMs: 60, v2: { oauthClient } });
   onDispose(() => simulator.close());
-  const bandwidthEnv: Env =
-    BANDWIDTH_API === 'v2'
-      ? {
-          BANDWIDTH_VOICE_API_URL: simulator.url,
-          BANDWIDTH_OAUTH_URL: `${simulator.url}/api/v1/oauth2/token`,
-          BANDWIDTH_ACCOUNT_ID: simulator.v2.accountId,
-          BANDWIDTH_APPLICATION_ID: simulator.v2.applicationIds[0]!,
-          BANDWIDTH_CLIENT_ID: oauthClient.clientId,
-          BANDWIDTH_CLIENT_SECRET: oauthClient.clientSecret,
-        }
-      : {
-          BANDWIDTH_API_URL: simulator.url,
-          BANDWIDTH_USER_ID: credentials.userId,
-          BANDWIDTH_API_TOKEN: credentials.apiToken,
-          BANDWIDTH_API_SECRET: credentials.apiSecret,
-        };
+  const bandwidthEnv = realBandwidthEnv(simulator, { ...credentials, ...oauthClient });
   const env: Env = {
     PORT: String(await freePort()),
     ...storageEnv(),
@@ -87,4 +72,31 @@ export async function audioRequests(
 export async function filesRequested(bandwidth: { sim: StandaloneBandwidth['sim'] }, bandwidthCallId: string): Promise<string[]> {
   if (BANDWIDTH_API === 'v2') return (await playRequests(bandwidth.sim, bandwidthCallId)).map((r) => r.fileUrl);
   return (await audioRequests(bandwidth, bandwidthCallId)).map((r) => r.fileUrl);
+}
+
+/**
+ * The environment of a service that uses `simulator` as if it were the real Bandwidth, in this
+ * run's API version: v2's account, application and OAuth client, or v1's user and API token.
+ * A secret left out is for the caller to set.
+ */
+export function realBandwidthEnv(
+  simulator: BandwidthSimulator,
+  credentials: { userId: string; apiToken: string; apiSecret?: string; clientId: string; clientSecret?: string },
+): Env {
+  if (BANDWIDTH_API === 'v2') {
+    return {
+      BANDWIDTH_VOICE_API_URL: simulator.url,
+      BANDWIDTH_OAUTH_URL: `${simulator.url}/api/v1/oauth2/token`,
+      BANDWIDTH_ACCOUNT_ID: simulator.v2.accountId,
+      BANDWIDTH_APPLICATION_ID: simulator.v2.applicationIds[0]!,
+      BANDWIDTH_CLIENT_ID: credentials.clientId,
+      ...(credentials.clientSecret === undefined ? {} : { BANDWIDTH_CLIENT_SECRET: credentials.clientSecret }),
+    };
+  }
+  return {
+    BANDWIDTH_API_URL: simulator.url,
+    BANDWIDTH_USER_ID: credentials.userId,
+    BANDWIDTH_API_TOKEN: credentials.apiToken,
+    ...(credentials.apiSecret === undefined ? {} : { BANDWIDTH_API_SECRET: credentials.apiSecret }),
+  };
 }
