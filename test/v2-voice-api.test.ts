@@ -44,14 +44,15 @@ async function webhook(service: TestService, kind: string, body: unknown, creden
 describe('the v2 gateway', () => {
   it('fetches one OAuth token for many concurrent calls, and a fresh one once it expires', async () => {
     const service = await startTestService(V2);
-    await service.sim('PATCH', '/control/settings', { oauthTokenTtlSeconds: 1 });
+    // Long enough that twenty calls on a busy machine all fall within the first token's life.
+    await service.sim('PATCH', '/control/settings', { oauthTokenTtlSeconds: 4 });
 
     await placeCalls(service, 20);
     // Calls beyond the dial rate's first slot wait their turn: all twenty are placed soon after.
     await waitFor('the first twenty calls to be placed', async () => creates(await requests(service)).length === 20);
     expect(tokenRequests(await requests(service))).toHaveLength(1);
 
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await new Promise((resolve) => setTimeout(resolve, 4200));
     await placeCalls(service, 20);
     await waitFor('all forty calls to be placed', async () => creates(await requests(service)).length === 40);
     const all = await requests(service);
