@@ -14,6 +14,7 @@ import {
   type Json,
   type Reply,
 } from './support/simulator-harness.js';
+import { waitFor } from './support/wait-for.js';
 
 /** What a client sees when the connection is dropped: fetch fails with undici's socket error. */
 async function connectionError(request: Promise<unknown>): Promise<string> {
@@ -103,9 +104,10 @@ describe('API faults', () => {
   it('creates the call at once but answers late on a delay rule', async () => {
     await setApiFaults(h, [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'delay', delayMs: 400 } }]);
     const sentAt = Date.now();
-    const reply = createRequest(h);
-    await sleep(150);
-    expect((await control(h, 'GET', '/calls')).json).toHaveLength(1);
+    let answered = false;
+    const reply = createRequest(h).finally(() => (answered = true));
+    await waitFor('the call to be created', async () => (await control(h, 'GET', '/calls')).json.length === 1);
+    expect(answered).toBe(false);
     expect((await reply).status).toBe(201);
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(390);
   });
@@ -113,7 +115,7 @@ describe('API faults', () => {
   it('creates the call only when the late answer goes out on a delay rule with process: false', async () => {
     await setApiFaults(h, [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'delay', delayMs: 400, process: false } }]);
     const reply = createRequest(h);
-    await sleep(150);
+    await waitFor('the create to arrive', async () => (await control(h, 'GET', '/requests')).json.some((r: Json) => r.method === 'POST'));
     expect((await control(h, 'GET', '/calls')).json).toEqual([]);
     expect((await reply).status).toBe(201);
     expect((await control(h, 'GET', '/calls')).json).toHaveLength(1);
@@ -217,8 +219,11 @@ describe('callback faults', () => {
     h.receiver.respondWith(() => (hangs-- > 0 ? 'hang' : 200));
     const callId = await createCall(h, { callbackTimeout: 100 });
     await h.receiver.waitForEvents(callId, 'answer', 2);
-    await sleep(50);
-    const { json: attempts } = await control(h, 'GET', `/calls/${callId}/callbacks`);
+    // The retry is recorded once its answer has been read.
+    const attempts = await waitFor('both attempts to be recorded', async () => {
+      const { json } = await control(h, 'GET', `/calls/${callId}/callbacks`);
+      return json.length >= 2 ? (json as Json[]) : undefined;
+    });
     expect(attempts.map((attempt: Json) => [attempt.try, attempt.status, attempt.error])).toEqual([
       [1, undefined, 'no response within 100 ms'],
       [2, 200, undefined],
@@ -370,7 +375,7 @@ describe('closing the simulator during an injected delay', () => {
     const h = { sim, receiver };
     await setApiFaults(h, [{ action: { type: 'delay', delayMs: 60_000, process: false } }]);
     const pending = connectionError(createRequest(h));
-    await sleep(50);
+    await waitFor('the create to arrive', async () => (await control(h, 'GET', '/requests')).json.length === 1);
     const closingAt = Date.now();
     await sim.close();
     expect(Date.now() - closingAt).toBeLessThan(1000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { sleep } from './support/simulator-harness.js';
+import { waitFor } from './support/wait-for.js';
 import {
   ACCOUNT_ID,
   APPLICATION_ID,
@@ -250,8 +251,10 @@ describe('v2 inbound calls', () => {
     h.hooks.on('/ring', () => (++polls < 3 ? response('<Ring duration="2" answerCall="false"/>', '<Redirect redirectUrl="/ring"/>') : response('<Pause duration="100"/>')));
     const callId = await inbound(h, { url: `${h.hooks.url}/ring` });
     await h.hooks.waitFor((hook) => hook.body.callId === callId && hook.body.eventType === 'redirect' && hook.body.answerTime === undefined);
-    await sleep(150);
-    const call = await controlCall(h, callId);
+    const call = await waitFor('the call to be answered', async () => {
+      const now = await controlCall(h, callId);
+      return now.bxml.some((verb: any) => verb.verb === 'Pause') ? now : undefined;
+    });
     expect(call.state).toBe('answered');
     expect(call.bxml.map((verb: any) => verb.verb)).toEqual(['Ring', 'Redirect', 'Ring', 'Redirect', 'Pause']);
   });
@@ -272,7 +275,7 @@ describe('v2 callback faults', () => {
     h.hooks.on('/answer', response('<Pause duration="1"/>'));
     const callId = await createV2Call(h);
     await disconnected(h, callId);
-    await sleep(50);
+    await waitFor('the copy of the disconnect', () => h.hooks.sequence(callId).length >= 4);
     expect(h.hooks.sequence(callId)).toEqual(['answer /answer', 'answer /answer', 'disconnect /disconnect', 'disconnect /disconnect']);
     expect((await executed(h, callId)).map((verb) => verb.verb)).toEqual(['Pause']);
   });

@@ -1,5 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startSimulator } from '../simulator/simulator.js';
+import { waitFor } from './support/wait-for.js';
 import {
   CREDENTIALS,
   CallbackReceiver,
@@ -570,8 +571,11 @@ describe('callback delivery', () => {
     h.receiver.respondWith((callback) => (callback.path === '/slow' ? 'hang' : 200));
     const callId = await createCall(h, { callbackUrl: `${h.receiver.url}/slow`, callbackTimeout: 100 });
     await h.receiver.waitFor((c) => c.path === '/slow' && c.body.callId === callId && h.receiver.bodies(callId).length === 2);
-    await sleep(200);
-    const { json: attempts } = await control(h, 'GET', `/calls/${callId}/callbacks`);
+    // The second attempt is recorded once its own 100 ms have run out.
+    const attempts = await waitFor('both attempts to be recorded', async () => {
+      const { json } = await control(h, 'GET', `/calls/${callId}/callbacks`);
+      return json.length >= 2 ? (json as Json[]) : undefined;
+    });
     expect(attempts.map((a: Json) => a.error)).toEqual(['no response within 100 ms', 'no response within 100 ms']);
   });
 

@@ -4,7 +4,7 @@ import type { CallEventRecord } from '../src/calls/call.js';
 import type { CallStore } from '../src/calls/call-store.js';
 import { CallEventFeeds, type CallEventFeedsOptions } from '../src/graphql/call-event-feed.js';
 import { CALL_EVENTS } from './support/documents.js';
-import { Subscription, disposeAll, onDispose, startTestService, type TestService } from './support/test-service.js';
+import { Subscription, disposeAll, onDispose, startTestService, waitFor, type TestService } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -37,22 +37,24 @@ async function serviceWithCall(): Promise<{ service: TestService; callId: string
   };
 }
 
-/** The service's store, counting the log reads made through it. */
-function countingReads(store: CallStore): { store: CallStore; reads: () => number } {
+/** The service's store, counting the log reads made through it and those still under way. */
+function countingReads(store: CallStore): { store: CallStore; reads: () => number; inFlight: () => number } {
   let reads = 0;
+  let inFlight = 0;
   const counted = new Proxy(store, {
     get(target, property) {
       if (property === 'listEvents') {
         return (...args: Parameters<CallStore['listEvents']>) => {
           reads += 1;
-          return target.listEvents(...args);
+          inFlight += 1;
+          return target.listEvents(...args).finally(() => (inFlight -= 1));
         };
       }
       const value = Reflect.get(target, property) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { store: counted, reads: () => reads };
+  return { store: counted, reads: () => reads, inFlight: () => inFlight };
 }
 
 /** Drains a feed's stream into `items` as fast as it delivers, until the test ends. */
@@ -84,7 +86,7 @@ function consume(stream: AsyncIterableIterator<CallEventRecord>): { items: numbe
 
 function feedsOf(service: TestService, options?: CallEventFeedsOptions) {
   const counting = countingReads(service.server.store);
-  return { feeds: new CallEventFeeds(counting.store, service.server.bus, options), reads: counting.reads };
+  return { feeds: new CallEventFeeds(counting.store, service.server.bus, options), reads: counting.reads, inFlight: counting.inFlight };
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -92,11 +94,11 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 describe('callEvents feeds', () => {
   it('hands every subscriber each event once, in order, reading the log once per event however many subscribe', async () => {
     const { service, callId, addEvents } = await serviceWithCall();
-    const { feeds, reads } = feedsOf(service);
+    const { feeds, reads, inFlight } = feedsOf(service);
     const subscribers = Array.from({ length: 25 }, () => consume(feeds.stream(callId, 0)));
     await Promise.all(subscribers.map((s) => s.until(1)));
     // Joining the feed costs the joiners one shared read more; let it finish before counting.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the joiners’ read to finish', () => inFlight() === 0);
 
     const readsBefore = reads();
     await addEvents(10);

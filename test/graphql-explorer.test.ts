@@ -49,7 +49,7 @@ describe('GraphQL explorer', () => {
     await tab.waitForSelector('.graphiql-execute-button', { timeout: 15_000 });
     await tab.click('.graphiql-execute-button');
     // Placed after the subscription started: only a live stream can show it.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await service.waitForListeners(1, 15_000);
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
     const callId = data!.createCall.id;
     await tab.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes(${JSON.stringify(callId)})`, undefined, { timeout: 10_000 });

@@ -9,7 +9,7 @@ describe('an inbound call', () => {
   it('rings as INBOUND, plays its queue once answered with answerCall', async () => {
     const service = await startTestService();
     const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await service.waitForListeners(1);
 
     const { callId: bandwidthCallId } = await injectIncomingCall(service.sim, { from: '+13233326955', to: FROM });
     const ringing = await updates.waitFor('the inbound call', ({ callUpdated }) => callUpdated.bandwidthCallId === bandwidthCallId);

@@ -21,7 +21,7 @@ describe('an outbound call with queued audio', () => {
     // Slow enough to answer that the create response always comes first.
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '300' });
     const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await service.waitForListeners(1);
 
     const created = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
       input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },

@@ -49,6 +49,7 @@ describe('API token scopes', () => {
     const reader = service.ws({ authorization: `Bearer ${READER}` });
     const socket = await holdSocketOpen(reader);
     const updates = new Subscription<{ callUpdated: CallView }>(reader, CALL_UPDATED);
+    await service.waitForListeners(1);
 
     const refused = await wsExecute(reader, CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
     expect(refused.data).toBeNull();

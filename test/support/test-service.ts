@@ -11,6 +11,9 @@ import { simulatedBandwidthEnv } from './bandwidth-api.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { GET_CALL, type CallView } from './documents.js';
+import { waitFor } from './wait-for.js';
+
+export { waitFor };
 
 /**
  * The one way tests start the service: real HTTP, a real SQLite file in a fresh directory, and
@@ -47,6 +50,11 @@ export interface TestService {
   ws(connectionParams?: Record<string, unknown>): Client;
   /** Calls the simulator's control API. */
   sim<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * Resolves once `count` subscriptions listen to this instance's change bus: a subscription
+   * without a call id replays nothing, so a test waits for it before making the change it expects.
+   */
+  waitForListeners(count: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +99,7 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
   };
   onDispose(stop);
   const simulatorUrl = server.simulator?.url ?? fullEnv.BANDWIDTH_API_URL!;
+  const listeners = countListeners(server);
   const defaultToken = config.apiTokens[0]?.token;
 
   return {
@@ -111,8 +120,27 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
       return client;
     },
     sim: (method, path, body) => simulatorControl(simulatorUrl, method, path, body),
+    waitForListeners: async (count, timeoutMs) => void (await waitFor(`${count} change listeners`, () => listeners() >= count, timeoutMs)),
     stop,
   };
+}
+
+/** Counts the listeners on a running service's change bus, as they subscribe and leave. */
+function countListeners(server: RunningServer): () => number {
+  const { bus } = server;
+  const subscribe = bus.subscribe.bind(bus);
+  let count = 0;
+  bus.subscribe = (callId, listener) => {
+    count += 1;
+    const unsubscribe = subscribe(callId, listener);
+    let left = false;
+    return () => {
+      if (!left) count -= 1;
+      left = true;
+      unsubscribe();
+    };
+  };
+  return () => count;
 }
 
 export async function postGraphQL<T>(
@@ -151,22 +179,6 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-/** Polls until `check` returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
