@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../../simulator/simulator.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * The harness of the tests that drive the Bandwidth simulator on its own, without our service:
@@ -68,7 +69,7 @@ export class CallbackReceiver {
 
   /** Resolves with the first callback matching `predicate`, received already or still to come. */
   waitFor(predicate: (callback: ReceivedCallback) => boolean, timeoutMs = 5000): Promise<ReceivedCallback> {
-    return this.poll(() => this.received.find(predicate), 'no matching callback', timeoutMs);
+    return this.poll(() => this.received.find(predicate), 'a matching callback', timeoutMs);
   }
 
   waitForEvent(callId: string, eventType: string, status?: string): Promise<ReceivedCallback> {
@@ -82,7 +83,7 @@ export class CallbackReceiver {
         const matching = this.received.filter((c) => c.body.callId === callId && c.body.eventType === eventType);
         return matching.length >= count ? matching : undefined;
       },
-      `no ${count} × ${eventType}`,
+      `${count} × ${eventType}`,
       timeoutMs,
     );
   }
@@ -93,13 +94,7 @@ export class CallbackReceiver {
   }
 
   private async poll<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((c) => c.body))}`);
-      await sleep(10);
-    }
+    return waitFor(() => `${what} within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((c) => c.body))}`, () => check() as T, timeoutMs);
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type BandwidthSimulator, type SimulatorOptions } from '../../simulator/simulator.js';
+import { waitFor } from './wait-for.js';
 import { CREDENTIALS, sleep, type Json } from './simulator-harness.js';
 
 /**
@@ -80,13 +81,8 @@ export class WebhookServer {
   }
 
   async waitFor(predicate: (hook: Webhook) => boolean, timeoutMs = 5000): Promise<Webhook> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((hook) => [hook.path, hook.body.eventType]))}`);
-      await sleep(10);
-    }
+    const describe = (): string => `a matching webhook within ${timeoutMs} ms; got ${JSON.stringify(this.received.map((hook) => [hook.path, hook.body.eventType]))}`;
+    return waitFor(describe, () => this.received.find(predicate), timeoutMs);
   }
 
   waitForEvent(callId: string, eventType: string, timeoutMs?: number): Promise<Webhook> {
