@@ -26,6 +26,11 @@ async function connectionError(request: Promise<unknown>): Promise<string> {
   return error.cause?.code ?? error.message;
 }
 
+/** Resolves once the simulator has the create request in hand (answered or not). */
+async function createArrived(h: Harness): Promise<void> {
+  await waitFor('the create to arrive', async () => (await control(h, 'GET', '/requests')).json.some((r: Json) => r.method === 'POST'));
+}
+
 async function listedCalls(h: Harness): Promise<Json[]> {
   return (await api(h, 'GET', '/calls?size=1000&sortOrder=asc')).json;
 }
@@ -115,7 +120,7 @@ describe('API faults', () => {
   it('creates the call only when the late answer goes out on a delay rule with process: false', async () => {
     await setApiFaults(h, [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'delay', delayMs: 400, process: false } }]);
     const reply = createRequest(h);
-    await waitFor('the create to arrive', async () => (await control(h, 'GET', '/requests')).json.some((r: Json) => r.method === 'POST'));
+    await createArrived(h);
     expect((await control(h, 'GET', '/calls')).json).toEqual([]);
     expect((await reply).status).toBe(201);
     expect((await control(h, 'GET', '/calls')).json).toHaveLength(1);
@@ -375,7 +380,7 @@ describe('closing the simulator during an injected delay', () => {
     const h = { sim, receiver };
     await setApiFaults(h, [{ action: { type: 'delay', delayMs: 60_000, process: false } }]);
     const pending = connectionError(createRequest(h));
-    await waitFor('the create to arrive', async () => (await control(h, 'GET', '/requests')).json.length === 1);
+    await createArrived(h);
     const closingAt = Date.now();
     await sim.close();
     expect(Date.now() - closingAt).toBeLessThan(1000);
