@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { disposeAll, startTestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 const TOKEN = 'a-client-token-0123456789';
 const QUERY = '{ calls { nodes { id } } }';
 
-describe('API_TOKENS', () => {
+forEachSetup('API_TOKENS', ABOVE_BANDWIDTH, () => {
   it('rejects HTTP requests without a valid bearer token as UNAUTHENTICATED', async () => {
     const service = await startTestService({ API_TOKENS: `other-token-abcdefghijkl, ${TOKEN}` });
     for (const token of [undefined, 'wrong-token-0123456789', `${TOKEN}x`]) {

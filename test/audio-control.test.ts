@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, BUSY, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { audioCommands } from './support/bandwidth-api.js';
 import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -13,7 +14,7 @@ async function answeredCall(service: TestService, audio: Array<{ fileUrl: string
   return call;
 }
 
-describe('stopAudio', () => {
+forEachSetup('stopAudio', () => {
   it('stops the file that plays, clears the queue, and keeps the call up', async () => {
     const service = await startTestService();
     const call = await answeredCall(service, [{ fileUrl: file('hold-music'), loop: true }, { fileUrl: file('never') }]);
@@ -29,7 +30,7 @@ describe('stopAudio', () => {
   });
 });
 
-describe('playAudio', () => {
+forEachSetup('playAudio', () => {
   it('plays at once on an answered call with nothing playing', async () => {
     const service = await startTestService();
     const call = await answeredCall(service, []);

@@ -1,22 +1,28 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { END_EVENT, FILE_EVENT, injectIncomingCall } from './support/bandwidth-api.js';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { createHttpApp } from '../src/http/app.js';
 import { registerCallConsole } from '../src/http/call-console.route.js';
-import { launchBrowser } from './support/browser.js';
+import { useBrowser } from './support/browser.js';
 import { CREATE_CALL, FROM, PLAY_AUDIO, type CallView } from './support/documents.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { disposeAll, onDispose, startTestService, tempDir, waitFor, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
+const newBrowserContext = useBrowser();
 
 const CALLER = '+13233326955';
 
-/** A tab on the console, failing the test on any script error or failed request. */
-async function openConsole(base: string): Promise<{ tab: Page; problems: string[] }> {
-  const tab = await (await launchBrowser()).newPage();
+/**
+ * A tab on the console, failing the test on any script error or failed request. With `clock`, the
+ * page's timers run on Playwright's clock, which flows as usual until the test jumps it ahead.
+ */
+async function openConsole(base: string, options: { clock?: boolean } = {}): Promise<{ tab: Page; problems: string[] }> {
+  const tab = await (await newBrowserContext()).newPage();
+  if (options.clock) await tab.clock.install();
   const problems: string[] = [];
   tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   tab.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
@@ -58,12 +64,12 @@ async function expectTimelineToMatchLog(tab: Page, service: TestService, callId:
 }
 
 /** A console reached through a TCP proxy the test can break, showing the timeline of a call that has been answered. */
-async function watchAnsweredCallThroughProxy(): Promise<{ service: TestService; proxy: TcpProxy; tab: Page; callId: string }> {
+async function watchAnsweredCallThroughProxy(options: { clock?: boolean } = {}): Promise<{ service: TestService; proxy: TcpProxy; tab: Page; callId: string }> {
   const service = await startTestService();
   await service.sim('PATCH', '/control/settings', { answerDelayMs: 50, playbackDurationMs: 300 });
   const proxy = await startTcpProxy(service.url);
   onDispose(() => proxy.close());
-  const { tab } = await openConsole(proxy.url);
+  const { tab } = await openConsole(proxy.url, options);
   await waitUntilLive(tab);
   const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
   const callId = data!.createCall.id;
@@ -72,7 +78,8 @@ async function watchAnsweredCallThroughProxy(): Promise<{ service: TestService; 
   return { service, proxy, tab, callId };
 }
 
-describe('call console', () => {
+// The page sees only the GraphQL API, the same on either backend; the API changes the timeline it shows.
+forEachSetup('call console', { backends: ['sqlite'] }, () => {
   it('is served at /console/ with every file from this service', async () => {
     const service = await startTestService();
     const bare = await fetch(`${service.url}/console`, { redirect: 'manual' });
@@ -227,12 +234,17 @@ describe('call console', () => {
   });
 
   it('notices a connection gone silent, reconnects and resumes the timeline', async () => {
-    const { service, proxy, tab, callId } = await watchAnsweredCallThroughProxy();
+    const { service, proxy, tab, callId } = await watchAnsweredCallThroughProxy({ clock: true });
 
-    // Nothing is closed, nothing arrives: only the console's ping without a pong can tell.
+    // Nothing is closed, nothing arrives: only the console's ping without a pong can tell. Its
+    // ping (every 5 s) and its wait for the pong (3 s) run on the page's clock, jumped ahead here.
     proxy.silence();
     await service.gql(PLAY_AUDIO, { input: { callId, fileUrl: 'https://example.com/audio/one.mp3' } });
-    await tab.locator('[data-status="reconnecting"]').waitFor({ timeout: 15_000 });
+    const reconnecting = tab.locator('[data-status="reconnecting"]');
+    await waitFor('the console to notice the silence', async () => {
+      await tab.clock.fastForward(1_000);
+      return (await reconnecting.count()) > 0;
+    });
     await waitForCall(service, callId, 'the file to play', (call) => call.playbacks.some((p) => p.status === 'DONE'));
     await service.gql('mutation ($callId: ID!) { hangUpCall(callId: $callId) { id } }', { callId });
     proxy.restore();
@@ -275,15 +287,27 @@ describe('call console', () => {
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '60000' });
     const { tab, problems } = await openConsole(service.url);
     await waitUntilLive(tab);
-    const ids: string[] = [];
-    for (let i = 0; i < 205; i++) {
+    const create = async (): Promise<string> => {
       const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: '+19195550123' } });
-      ids.push(data!.createCall.id);
-    }
-    await tab.locator(`table.calls tr[data-call-id="${ids.at(-1)}"]`).waitFor({ timeout: 10_000 });
-    await waitFor('the oldest calls to leave the list', async () => (await tab.locator('table.calls tbody tr').count()) === 200, 10_000);
-    expect(await tab.locator(`table.calls tr[data-call-id="${ids[4]}"]`).count()).toBe(0);
-    expect(await tab.locator(`table.calls tr[data-call-id="${ids[5]}"]`).count()).toBe(1);
+      return data!.createCall.id;
+    };
+    // Five calls one after another, then 200 newer ones, twenty at a time.
+    const oldest: string[] = [];
+    for (let i = 0; i < 5; i++) oldest.push(await create());
+    const newest: string[] = [];
+    for (let batch = 0; batch < 10; batch++) newest.push(...(await Promise.all(Array.from({ length: 20 }, create))));
+
+    const shown = (): Promise<string[]> => tab.$$eval('table.calls tbody tr', (rows) => rows.map((row) => row.getAttribute('data-call-id')!));
+    const listed = await waitFor(
+      'the newest 200 calls to fill the list',
+      async () => {
+        const ids = await shown();
+        return newest.every((id) => ids.includes(id)) ? ids : undefined;
+      },
+      10_000,
+    );
+    expect([...listed].sort()).toEqual([...newest].sort());
+    expect(listed.filter((id) => oldest.includes(id))).toEqual([]);
     expect(problems).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import type { CallEventRecord } from '../src/calls/call.js';
 import type { CallStore } from '../src/calls/call-store.js';
 import { CallEventFeeds, type CallEventFeedsOptions } from '../src/graphql/call-event-feed.js';
 import { CALL_EVENTS } from './support/documents.js';
 import { Subscription, disposeAll, onDispose, startTestService, waitFor, type TestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -91,7 +92,7 @@ function feedsOf(service: TestService, options?: CallEventFeedsOptions) {
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describe('callEvents feeds', () => {
+forEachSetup('callEvents feeds', ABOVE_BANDWIDTH, () => {
   it('hands every subscriber each event once, in order, reading the log once per event however many subscribe', async () => {
     const { service, callId, addEvents } = await serviceWithCall();
     const { feeds, reads, inFlight } = feedsOf(service);

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CALL_EVENTS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
 import { isFileDone } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('callEvents', () => {
+forEachSetup('callEvents', () => {
   it('replays the log after the given sequence, then streams live with no gap and no duplicate', async () => {
     const service = await startTestService();
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {

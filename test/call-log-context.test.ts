@@ -1,11 +1,12 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('logs', () => {
+forEachSetup('logs', ABOVE_BANDWIDTH, () => {
   it('put the call id on every line about a request to Bandwidth for that call, and the request id on request lines', async () => {
     const lines: string[] = [];
     const logStream = new PassThrough();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import {
   BUSY,
   CREATE_CALL,
@@ -15,6 +15,7 @@ import {
 import { audioCommands, endReasonBeforeAnswer, hangupCause, simulatedCallState } from './support/bandwidth-api.js';
 import { onV1Only } from './support/on-v1-only.js';
 import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -35,7 +36,7 @@ async function audioRequestCount(service: TestService, bandwidthCallId: string):
   return (await audioCommands(service.sim, bandwidthCallId)).length;
 }
 
-describe('calls that never connect', () => {
+forEachSetup('calls that never connect', () => {
   it.each([
     ['busy', BUSY, 'BUSY', 'USER_BUSY'],
     ['rejected', REJECTS, 'REJECTED', 'CALL_REJECTED'],
@@ -69,7 +70,7 @@ describe('calls that never connect', () => {
   });
 });
 
-describe('ending a call', () => {
+forEachSetup('ending a call', () => {
   it('cancels a call hung up before it is answered, and nothing plays', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { spawnService } from './support/service-process.js';
 import { BANDWIDTH_API, audioRequestFault, informationalWebhook } from './support/bandwidth-api.js';
 import { BACKEND } from './support/backend.js';
 import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequests, filesRequested, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, postGraphQL, waitFor } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -17,7 +18,7 @@ async function getCall(url: string, id: string): Promise<CallView> {
   return data!.call;
 }
 
-describe('after a SIGKILL', () => {
+forEachSetup('after a SIGKILL', () => {
   it('plays the file whose audio request was decided but not yet accepted when the service died', async () => {
     const bandwidth = await standaloneBandwidth();
     // Bandwidth's media service is down: every audio request fails until the fault is cleared.

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -20,7 +21,7 @@ function placed(service: TestService, id: string): Promise<CallView> {
   );
 }
 
-describe('a create whose outcome is unknown', () => {
+forEachSetup('a create whose outcome is unknown', () => {
   it.each([
     ['the connection resets after Bandwidth created the call', { type: 'reset-after-processing' }],
     ['the answer comes after our timeout', { type: 'delay', delayMs: 1500, process: true }],

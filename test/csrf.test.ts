@@ -1,13 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM } from './support/documents.js';
 import { disposeAll, startTestService, type TestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 let service: TestService;
-beforeEach(async () => {
-  service = await startTestService();
-});
 
 const CALLS = '{ calls { nodes { id } } }';
 const createCallBody = JSON.stringify({ query: CREATE_CALL, variables: { input: { from: FROM, to: ANSWERS } } });
@@ -22,7 +20,11 @@ async function callCount(): Promise<number> {
  * or text/plain body) without asking first, and with the user's cookies. None of them may run an
  * operation; a JSON POST, which a browser only sends cross-site after a CORS preflight, may.
  */
-describe('CSRF prevention', () => {
+forEachSetup('CSRF prevention', ABOVE_BANDWIDTH, () => {
+  beforeEach(async () => {
+    service = await startTestService();
+  });
+
   it('refuses a GET without a preflight-only header', async () => {
     const response = await fetch(`${service.url}/graphql?query=${encodeURIComponent(CALLS)}`);
     expect(response.status).toBe(400);

@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL } from './support/documents.js';
 import { disposeAll, startTestService } from './support/test-service.js';
 import { wsExecute } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -11,7 +12,7 @@ const CALLS = '{ calls { nodes { id } } }';
 /** What a stack trace, a file path or SQLite's own words would look like in a response. */
 const LEAKS = /stacktrace|\bat \S+ \(|\.js:\d+|\/work\/|node_modules|sqlite|database|connection/i;
 
-describe('error masking', () => {
+forEachSetup('error masking', ABOVE_BANDWIDTH, () => {
   it('answers an internal failure with a generic message and code, and no stack, on both transports', async () => {
     const logs = new PassThrough();
     let logged = '';

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CALL_EVENTS, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type CallView } from './support/documents.js';
@@ -6,6 +6,7 @@ import { isFileStart } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { Subscription, disposeAll, onDispose, postGraphQL } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -21,7 +22,7 @@ function wsClient(url: string, onClosed?: (code: number) => void) {
   return client;
 }
 
-describe('SIGTERM', () => {
+forEachSetup('SIGTERM', () => {
   it('closes subscriptions with 1001, exits cleanly, and a client resuming with afterSequence loses nothing', async () => {
     const bandwidth = await standaloneBandwidth();
     const first = await spawnService(bandwidth.env);

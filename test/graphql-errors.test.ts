@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, PLAY_AUDIO, REFUSED, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('bad GraphQL input', () => {
+forEachSetup('bad GraphQL input', ABOVE_BANDWIDTH, () => {
   it.each([
     ['a from number that is not E.164', { from: '919-555-0100', to: ANSWERS }, 'from'],
     ['a destination that is neither E.164 nor sip:', { from: FROM, to: 'mailto:someone@example.com' }, 'to'],
@@ -55,7 +56,7 @@ describe('bad GraphQL input', () => {
   });
 });
 
-describe('calls', () => {
+forEachSetup('calls', ABOVE_BANDWIDTH, () => {
   it('pages newest first with cursors and filters by state', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });

@@ -1,13 +1,16 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, type CallView } from './support/documents.js';
-import { launchBrowser } from './support/browser.js';
+import { useBrowser } from './support/browser.js';
 import { disposeAll, startTestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
+const newBrowserContext = useBrowser();
 
 const asHtml = { accept: 'text/html,application/xhtml+xml' };
 
-describe('GraphQL explorer', () => {
+// A page served by the service, which neither the backend nor the API changes.
+forEachSetup('GraphQL explorer', { backends: ['sqlite'], apis: ['v1'] }, () => {
   it('serves GraphiQL to a browser opening /graphql, with every file from this service', async () => {
     const service = await startTestService();
     const page = await fetch(`${service.url}/graphql`, { headers: asHtml });
@@ -42,7 +45,7 @@ describe('GraphQL explorer', () => {
   it('runs a subscription in a real browser and shows what it streams', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });
-    const tab = await (await launchBrowser()).newPage();
+    const tab = await (await newBrowserContext()).newPage();
     const failed: string[] = [];
     tab.on('requestfailed', (request) => failed.push(request.url()));
     await tab.goto(`${service.url}/graphql#query=${encodeURIComponent('subscription { callUpdated { id state } }')}`);

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Client } from 'graphql-ws';
 import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, GET_CALL, HANG_UP, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, type TestService } from './support/test-service.js';
 import { holdSocketOpen, wsExecute, type OperationResult } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 /**
  * Property-based tests of `/graphql`: random text, mutated documents and random variables, over
@@ -16,18 +17,6 @@ import { holdSocketOpen, wsExecute, type OperationResult } from './support/ws-op
  */
 let service: TestService;
 let existing: CallView;
-
-beforeAll(async () => {
-  service = await startTestService({
-    SIMULATOR_ANSWER_DELAY_MS: '600000',
-    OUTBOUND_CALLS_PER_SECOND: '1000',
-    // Thousands of mutations a minute from one address are the point here, not an abuse.
-    MUTATION_RATE_LIMIT: '0',
-  });
-  const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
-  existing = data!.createCall;
-});
-afterAll(disposeAll);
 
 /** Codes a refusal may carry; INTERNAL_SERVER_ERROR would mean a bug that bad input reached. */
 const CLIENT_ERROR_CODES = new Set([
@@ -183,7 +172,19 @@ function withExisting<T>(value: T): T {
   return JSON.parse(JSON.stringify(value ?? null).replaceAll('"existing"', JSON.stringify(existing.id))) as T;
 }
 
-describe('/graphql under fuzzing', () => {
+forEachSetup('/graphql under fuzzing', ABOVE_BANDWIDTH, () => {
+  beforeAll(async () => {
+    service = await startTestService({
+      SIMULATOR_ANSWER_DELAY_MS: '600000',
+      OUTBOUND_CALLS_PER_SECOND: '1000',
+      // Thousands of mutations a minute from one address are the point here, not an abuse.
+      MUTATION_RATE_LIMIT: '0',
+    });
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+    existing = data!.createCall;
+  });
+  afterAll(disposeAll);
+
   it('never answers random text or JSON with a 5xx or an internal error', async () => {
     const body = fc.oneof(
       graphqlText.map((query) => JSON.stringify({ query })),

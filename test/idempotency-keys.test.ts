@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('idempotencyKey', () => {
+forEachSetup('idempotencyKey', () => {
   it('makes a retried createCall return the same call and dial once', async () => {
     const service = await startTestService();
     const input = { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('a') }], idempotencyKey: 'order-42' };

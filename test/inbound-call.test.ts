@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { hangupCause, injectIncomingCall, simulatedCall } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('an inbound call', () => {
+forEachSetup('an inbound call', () => {
   it('rings as INBOUND, plays its queue once answered with answerCall', async () => {
     const service = await startTestService();
     const updates = new Subscription<{ callUpdated: CallView }>(service.ws(), CALL_UPDATED);

@@ -1,14 +1,15 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { disposeAll, startTestService } from './support/test-service.js';
 import { holdSocketOpen, wsExecute } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 const SCHEMA = '{ __schema { queryType { name } } }';
 const TYPE = '{ __type(name: "Call") { fields { name } } }';
 
-describe('introspection', () => {
+forEachSetup('introspection', ABOVE_BANDWIDTH, () => {
   it('is answered by default outside production, over HTTP and WebSocket', async () => {
     const service = await startTestService();
     expect(await service.gql(SCHEMA)).toEqual({ status: 200, data: { __schema: { queryType: { name: 'Query' } } } });
@@ -49,7 +50,7 @@ describe('introspection', () => {
   });
 });
 
-describe('GRAPHQL_INTROSPECTION', () => {
+forEachSetup('GRAPHQL_INTROSPECTION', ABOVE_BANDWIDTH, () => {
   it('defaults to on, and to off with NODE_ENV=production', () => {
     expect(loadConfig({}).graphqlIntrospection).toBe(true);
     expect(loadConfig({ NODE_ENV: 'production' }).graphqlIntrospection).toBe(false);

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CALL_EVENTS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, REFUSED, file, type CallView } from './support/documents.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -36,7 +37,7 @@ async function postWebhook(service: TestService, body: string, authorization: st
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-describe('GET /metrics', () => {
+forEachSetup('GET /metrics', ABOVE_BANDWIDTH, () => {
   it('counts webhooks by event type and outcome, and each request to Bandwidth by endpoint and status', async () => {
     const service = await startTestService({ WEBHOOK_USERNAME: USER, WEBHOOK_PASSWORD: PASSWORD });
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {

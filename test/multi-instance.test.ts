@@ -40,12 +40,13 @@ import {
   type Env,
   type GraphQLResponse,
 } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 /**
  * Several instances of the service as one deployment: separate processes sharing one PostgreSQL
  * schema and one Redis, behind a round-robin load balancer that Bandwidth (the standalone
  * simulator) sends its webhooks through, so consecutive events of one call land on different
- * instances. Always PostgreSQL and Redis, whatever the jest project (the file runs once).
+ * instances. Several instances need PostgreSQL and Redis, so the suite runs on that backend only.
  */
 
 afterEach(disposeAll);
@@ -178,7 +179,7 @@ async function waitUntilHungUp(instance: Instance, callId: string): Promise<Call
   );
 }
 
-describe('several instances behind one load balancer, sharing PostgreSQL and Redis', () => {
+forEachSetup('several instances behind one load balancer, sharing PostgreSQL and Redis', { backends: ['postgres'] }, () => {
   it('shows every subscriber, on either instance, every event of its call in order while webhooks alternate between instances', async () => {
     const { bandwidth, proxy, instances } = await deploy();
     const [a, b] = instances as [Instance, Instance];

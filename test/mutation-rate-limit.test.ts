@@ -1,9 +1,10 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { ANSWERS, CREATE_CALL, FROM, STOP_AUDIO } from './support/documents.js';
 import { disposeAll, startTestService, type TestService } from './support/test-service.js';
 import { holdSocketOpen, wsExecute } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -33,7 +34,7 @@ function postFrom(localAddress: string, url: string, query: string, variables: R
   });
 }
 
-describe('the mutation rate limit', () => {
+forEachSetup('the mutation rate limit', ABOVE_BANDWIDTH, () => {
   it('refuses a token’s mutations over MUTATION_RATE_LIMIT a minute with 429 RATE_LIMITED and when to retry', async () => {
     const service = await startTestService({ API_TOKENS: `${TOKEN},${OTHER}`, MUTATION_RATE_LIMIT: '3' });
     for (let i = 0; i < 3; i += 1) expect((await stop(service, TOKEN)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -98,7 +99,7 @@ describe('the mutation rate limit', () => {
   });
 });
 
-describe('MUTATION_RATE_LIMIT', () => {
+forEachSetup('MUTATION_RATE_LIMIT', ABOVE_BANDWIDTH, () => {
   it('defaults to 600 a minute', () => {
     expect(loadConfig({}).mutationRateLimit).toBe(600);
     expect(loadConfig({ MUTATION_RATE_LIMIT: '0' }).mutationRateLimit).toBe(0);

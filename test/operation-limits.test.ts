@@ -1,14 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { CALL_FIELDS, GET_CALL } from './support/documents.js';
 import { disposeAll, startTestService, type TestService } from './support/test-service.js';
 import { holdSocketOpen, wsExecute } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 let service: TestService;
-beforeEach(async () => {
-  service = await startTestService();
-});
 
 const CALLS = '{ calls { nodes { id } } }';
 const nested = (levels: number): string => `{ call(id: "call_x") { ${'... on Call { '.repeat(levels)} id ${'} '.repeat(levels)} } }`;
@@ -32,7 +30,11 @@ const OVER_THE_LIMIT: Array<[string, string, Record<string, unknown>, string]> =
   ],
 ];
 
-describe('operation limits', () => {
+forEachSetup('operation limits', ABOVE_BANDWIDTH, () => {
+  beforeEach(async () => {
+    service = await startTestService();
+  });
+
   it.each(OVER_THE_LIMIT)('refuse %s over HTTP with 400 and a stable code', async (_name, query, variables, code) => {
     const { status, data, errors } = await service.gql(query, variables);
     expect(status).toBe(400);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import {
   ANSWERS,
   ANSWERS_BEFORE_CREATE,
@@ -13,10 +13,11 @@ import {
 } from './support/documents.js';
 import { BANDWIDTH_API, END_EVENT, PROVIDER_CALL_ID, playRequests } from './support/bandwidth-api.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('an outbound call with queued audio', () => {
+forEachSetup('an outbound call with queued audio', () => {
   it('rings, is answered, plays each file in order, and completes when hung up', async () => {
     // Slow enough to answer that the create response always comes first.
     const service = await startTestService({ SIMULATOR_ANSWER_DELAY_MS: '300' });

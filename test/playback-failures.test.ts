@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, PLAY_AUDIO, file, type CallView } from './support/documents.js';
 import { AUDIO_INVALID_STATE_STATUS, audioRequestFault } from './support/bandwidth-api.js';
 import { disposeAll, startTestService, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -24,7 +25,7 @@ async function playOnAnsweredCall(service: TestService, files: string[]): Promis
   return callId;
 }
 
-describe('audio that cannot be played', () => {
+forEachSetup('audio that cannot be played', () => {
   it.each([
     // A 503 is retried by the client (four attempts in all), so it must fail every time.
     [AUDIO_INVALID_STATE_STATUS, 'call-audio-invalid-state', 1],

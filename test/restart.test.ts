@@ -1,13 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { CREATE_CALL, FROM, GET_CALL, file, type CallView } from './support/documents.js';
 import { standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 const SLOW_TO_ANSWER = '+19195550777';
 
-describe('a restart of the service', () => {
+forEachSetup('a restart of the service', () => {
   it('keeps queued audio and plays it when the call is answered afterwards', async () => {
     const bandwidth = await standaloneBandwidth();
     const { env } = bandwidth;

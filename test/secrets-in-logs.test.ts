@@ -1,10 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { startSimulator } from '../simulator/simulator.js';
-import { BANDWIDTH_API } from './support/bandwidth-api.js';
+import { BANDWIDTH_API, type BandwidthApi } from './support/bandwidth-api.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
 import { disposeAll, onDispose, startTestService, waitFor } from './support/test-service.js';
 import { realBandwidthEnv } from './support/standalone-bandwidth.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -12,13 +13,17 @@ afterEach(disposeAll);
  * The secrets of a service with real credentials: v1's API secret, or v2's OAuth client secret
  * (whose bearer tokens are secrets too, checked below); the webhook password and client API token on both.
  */
-const SECRETS: Record<string, string> = {
-  ...(BANDWIDTH_API === 'v2' ? { BANDWIDTH_CLIENT_SECRET: 'bandwidth-client-secret-7f3a9c' } : { BANDWIDTH_API_SECRET: 'bandwidth-api-secret-7f3a9c' }),
-  WEBHOOK_PASSWORD: 'webhook-password-2b8e4d',
-  API_TOKENS: 'client-api-token-5c1f0a9e',
-};
+function secretsOf(api: BandwidthApi): Record<string, string> {
+  return {
+    ...(api === 'v2' ? { BANDWIDTH_CLIENT_SECRET: 'bandwidth-client-secret-7f3a9c' } : { BANDWIDTH_API_SECRET: 'bandwidth-api-secret-7f3a9c' }),
+    WEBHOOK_PASSWORD: 'webhook-password-2b8e4d',
+    API_TOKENS: 'client-api-token-5c1f0a9e',
+  };
+}
 
-describe('secrets', () => {
+forEachSetup('secrets', ({ api }) => {
+  const SECRETS = secretsOf(api);
+
   it('never appear in the logs of a whole call, even at trace level, nor in the API', async () => {
     const simulator = await startSimulator({
       userId: 'u-secrets',

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { documentIds, sharedSubscribe, stableJson } from '../src/graphql/shared-subscribe.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, type CallView } from './support/documents.js';
 import { Subscription, disposeAll, startTestService } from './support/test-service.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -67,7 +68,7 @@ async function subscribeAll(schema: GraphQLSchema, documents: Array<{ document: 
   );
 }
 
-describe('shared subscription execution', () => {
+forEachSetup('shared subscription execution', ABOVE_BANDWIDTH, () => {
   const TICKS = parse('subscription($prefix: String) { ticks(prefix: $prefix) { n label(prefix: $prefix) } }');
 
   it('executes a document once per event for every subscriber that sent it with the same variables', async () => {

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
 import { hangupCause, playRequests, withholdCallbacks } from './support/bandwidth-api.js';
 import { disposeAll, startTestService, waitForCall } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-describe('the watchdog', () => {
+forEachSetup('the watchdog', () => {
   it('ends a call whose hangup event never arrived, from Bandwidth’s records', async () => {
     const service = await startTestService({ RECONCILE_AFTER_MS: '1000' });
     const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { identifyCaller } from '../src/http/caller.js';
 import { ANSWER, ANSWERS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, Subscription } from './support/test-service.js';
 import { holdSocketOpen, wsExecute } from './support/ws-operation.js';
+import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -21,7 +22,7 @@ const MUTATIONS: Array<[string, string, Record<string, unknown>]> = [
   ['answerCall', ANSWER, { callId: 'call_x' }],
 ];
 
-describe('API token scopes', () => {
+forEachSetup('API token scopes', ABOVE_BANDWIDTH, () => {
   it('let a read-only token query, and refuse every mutation it sends with FORBIDDEN (HTTP 200) before anything runs', async () => {
     const service = await startTestService({ API_TOKENS });
     for (const [field, document, variables] of MUTATIONS) {
@@ -76,7 +77,7 @@ describe('API token scopes', () => {
   });
 });
 
-describe('API_TOKENS', () => {
+forEachSetup('API_TOKENS', ABOVE_BANDWIDTH, () => {
   it('reads token, token:all and token:read', () => {
     expect(loadConfig({ API_TOKENS }).apiTokens).toEqual([
       { token: WRITER, scope: 'all' },

@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
 /**
  * What only Bandwidth's v2 API asks of the service: OAuth tokens, BXML replies, its webhook
- * routes. The call flow itself runs on v2 in the `*-v2` jest projects, with the v1 suites.
+ * routes. The call flow itself runs on v2 with the v1 suites (every suite runs on both APIs unless it says otherwise).
  */
 const WEBHOOK = { username: 'bw-test', password: 'v2-webhook-password' };
 const V2 = { BANDWIDTH_API_VERSION: 'v2', WEBHOOK_USERNAME: WEBHOOK.username, WEBHOOK_PASSWORD: WEBHOOK.password };
@@ -41,7 +42,7 @@ async function webhook(service: TestService, kind: string, body: unknown, creden
   return fetch(`${service.url}/webhooks/bandwidth/v2/${kind}`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-describe('the v2 gateway', () => {
+forEachSetup('the v2 gateway', { apis: ['v2'] }, () => {
   it('fetches one OAuth token for many concurrent calls, and a fresh one once it expires', async () => {
     const service = await startTestService(V2);
     // Long enough that twenty calls on a busy machine all fall within the first token's life.
@@ -94,7 +95,7 @@ describe('the v2 gateway', () => {
   });
 });
 
-describe('the v2 webhook routes', () => {
+forEachSetup('the v2 webhook routes', { apis: ['v2'] }, () => {
   const redirect = { eventType: 'redirect', eventTime: '2026-12-02T10:00:00.000Z', callId: 'c-unknown', from: FROM, to: ANSWERS };
 
   it('refuses a delivery without the webhook credentials, before reading it', async () => {

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, GET_CALL, HANG_UP, file, type CallView } from './support/documents.js';
 import { onV1Only } from './support/on-v1-only.js';
 import { END_EVENT, playRequests } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
 import { disposeAll, postGraphQL, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
@@ -23,7 +24,7 @@ function outcome(call: CallView) {
   return { state: call.state, endReason: call.endReason, playbacks: call.playbacks.map((p) => p.status) };
 }
 
-describe('webhook deliveries that go wrong', () => {
+forEachSetup('webhook deliveries that go wrong', () => {
   it('end a call the same when every event is delivered three times, each recorded once', async () => {
     const clean = await wholeCall(await startTestService());
     const service = await startTestService();

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ANSWERS, CREATE_CALL, FROM, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, type TestService } from './support/test-service.js';
+import { forEachSetup } from './support/matrix.js';
 
 /**
  * Property-based tests of `POST /webhooks/bandwidth`: thousands of random and mutated deliveries.
@@ -18,22 +19,6 @@ const BODY_LIMIT = 64 * 1024;
 
 let service: TestService;
 let calls: CallView[];
-
-beforeAll(async () => {
-  service = await startTestService({
-    WEBHOOK_USERNAME: USER,
-    WEBHOOK_PASSWORD: PASSWORD,
-    SIMULATOR_ANSWER_DELAY_MS: '600000',
-    OUTBOUND_CALLS_PER_SECOND: '1000',
-  });
-  calls = [];
-  for (let i = 0; i < 3; i += 1) {
-    const { data, errors } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
-    expect(errors).toBeUndefined();
-    calls.push(data!.createCall);
-  }
-});
-afterAll(disposeAll);
 
 interface Delivery {
   status: number;
@@ -157,7 +142,24 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant((p: Record<string, unknown>) => [p]),
 );
 
-describe('POST /webhooks/bandwidth under fuzzing', () => {
+// Fuzzes v1's webhook route with v1's documented payloads.
+forEachSetup('POST /webhooks/bandwidth under fuzzing', { apis: ['v1'] }, () => {
+  beforeAll(async () => {
+    service = await startTestService({
+      WEBHOOK_USERNAME: USER,
+      WEBHOOK_PASSWORD: PASSWORD,
+      SIMULATOR_ANSWER_DELAY_MS: '600000',
+      OUTBOUND_CALLS_PER_SECOND: '1000',
+    });
+    calls = [];
+    for (let i = 0; i < 3; i += 1) {
+      const { data, errors } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+      expect(errors).toBeUndefined();
+      calls.push(data!.createCall);
+    }
+  });
+  afterAll(disposeAll);
+
   it('answers a valid delivery with 200, never a 5xx, whatever the call', async () => {
     await fc.assert(
       fc.asyncProperty(validEvent, async (event) => {

@@ -3,12 +3,21 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { tempDir, type Env } from './test-service.js';
 
+export type Backend = 'sqlite' | 'postgres';
+
 /**
- * Which backend the suite runs against: the embedded default (SQLite, in-process bus), or the
- * scale-out one (PostgreSQL and Redis, the machine's real servers). jest's `postgres` project sets
- * TEST_BACKEND; every test that starts the service gets its storage from here.
+ * Which backend the running suite is on: the embedded default (SQLite, in-process bus), or the
+ * scale-out one (PostgreSQL and Redis, the machine's real servers). `forEachSetup` (matrix.ts)
+ * chooses it for each of its suites; every test that starts the service gets its storage here.
  */
-export const BACKEND: 'sqlite' | 'postgres' = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+export let BACKEND: Backend = 'sqlite';
+let backendChosen = false;
+
+/** Called by `forEachSetup` only, as it registers and runs each suite. */
+export function useBackend(backend: Backend): void {
+  BACKEND = backend;
+  backendChosen = true;
+}
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,6 +28,9 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
  * Services started with the same environment share the store, as instances of one deployment do.
  */
 export function storageEnv(): Env {
+  if (!backendChosen) {
+    throw new Error('a test started the service outside forEachSetup (test/support/matrix.ts): wrap its suite in it, saying where it runs');
+  }
   if (BACKEND === 'sqlite') return { DATABASE_URL: `sqlite:${join(tempDir(), 'calls.sqlite')}` };
   // Dropped all together when the run ends (test-schemas-teardown.ts), not here: dropping a schema
   // while another worker's migrator introspects the catalogue makes that migrator fail.

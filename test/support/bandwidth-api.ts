@@ -1,9 +1,21 @@
+export type BandwidthApi = 'v1' | 'v2';
+
 /**
- * Which of Bandwidth's APIs the suite runs against: v1 by default, v2 in jest's `*-v2` projects,
- * which set TEST_BANDWIDTH_API. Every test that starts the service gets its Bandwidth from here,
- * so one test proves the same behaviour on both.
+ * Which of Bandwidth's APIs the running suite is on: `forEachSetup` (matrix.ts) chooses it for
+ * each of its suites. Every test that starts the service gets its Bandwidth from here, so one
+ * test proves the same behaviour on both. The constants below follow it (ES modules' exports
+ * are live bindings).
  */
-export const BANDWIDTH_API: 'v1' | 'v2' = process.env.TEST_BANDWIDTH_API === 'v2' ? 'v2' : 'v1';
+export let BANDWIDTH_API: BandwidthApi = 'v1';
+
+/** Called by `forEachSetup` only, as it registers and runs each suite. */
+export function useBandwidthApi(api: BandwidthApi): void {
+  BANDWIDTH_API = api;
+  PROVIDER_CALL_ID = providerCallIdOf(api);
+  END_EVENT = api === 'v2' ? 'disconnect' : 'hangup';
+  FILE_EVENT = api === 'v2' ? 'redirect' : 'playback';
+  AUDIO_INVALID_STATE_STATUS = api === 'v2' ? 409 : 403;
+}
 
 /** The service's environment for the built-in simulator in this run's API version. */
 export function simulatedBandwidthEnv(): Record<string, string> {
@@ -13,7 +25,11 @@ export function simulatedBandwidthEnv(): Record<string, string> {
 type Control = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** What Bandwidth's call ids look like: v1's `c-` + 23 base32 characters, v2's `c-` + hex groups. */
-export const PROVIDER_CALL_ID: RegExp = BANDWIDTH_API === 'v2' ? /^c-[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/ : /^c-[a-z2-7]{23}$/;
+export let PROVIDER_CALL_ID: RegExp = providerCallIdOf(BANDWIDTH_API);
+
+function providerCallIdOf(api: BandwidthApi): RegExp {
+  return api === 'v2' ? /^c-[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/ : /^c-[a-z2-7]{23}$/;
+}
 
 /** v2's `disconnect` causes for the v1 causes tests are written with (the simulator's mapping). */
 const V2_CAUSES: Record<string, string> = {
@@ -152,10 +168,10 @@ export async function injectIncomingCall(sim: Control, call: { from: string; to:
 }
 
 /** The type of the event in a call's log by which Bandwidth says the call ended. */
-export const END_EVENT = BANDWIDTH_API === 'v2' ? 'disconnect' : 'hangup';
+export let END_EVENT: string = 'hangup';
 
 /** The type of the events in a call's log by which Bandwidth reports on a file: v1's `playback`, v2's `redirect` after it. */
-export const FILE_EVENT = BANDWIDTH_API === 'v2' ? 'redirect' : 'playback';
+export let FILE_EVENT: string = 'playback';
 /**
  * Whether a call-log entry says a file started. v1 calls back `playback` `started`; v2 sends no
  * event when a file starts (only the `<Redirect>` after it), so the nearest the log says is our own
@@ -235,7 +251,7 @@ export function isFileDone(event: { type: string; payload: Record<string, any> }
  * `call-audio-invalid-state` on `POST …/audio`, v2's 409 on `PUT …/bxml` (which the service reports
  * with the same code, as v2 error bodies carry none).
  */
-export const AUDIO_INVALID_STATE_STATUS = BANDWIDTH_API === 'v2' ? 409 : 403;
+export let AUDIO_INVALID_STATE_STATUS: number = 403;
 
 /**
  * A simulator API fault rule for the next `times` requests (every one when unset) that start a file on a call that
