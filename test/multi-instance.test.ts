@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SCHEMA_PREFIX } from './support/backend.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, freshTestSchema } from './support/backend.js';
 import {
   CALL_EVENTS,
   CALL_UPDATED,
@@ -74,7 +73,7 @@ interface Deployment {
 
 /** A PostgreSQL schema and Redis prefix of the test's own (the schema is dropped when the run ends). */
 function sharedStorage(redisUrl = TEST_REDIS_URL): Env {
-  const schema = `${TEST_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
+  const schema = freshTestSchema();
   return { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl, REDIS_PREFIX: schema };
 }
 

@@ -32,10 +32,17 @@ export function storageEnv(): Env {
     throw new Error('a test started the service outside forEachSetup (test/support/matrix.ts): wrap its suite in it, saying where it runs');
   }
   if (BACKEND === 'sqlite') return { DATABASE_URL: `sqlite:${join(tempDir(), 'calls.sqlite')}` };
-  // Dropped all together when the run ends (test-schemas-teardown.ts), not here: dropping a schema
-  // while another worker's migrator introspects the catalogue makes that migrator fail.
-  const schema = `${TEST_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
+  const schema = freshTestSchema();
   return { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: schema };
+}
+
+/**
+ * A PostgreSQL schema name of this run's own, for one test's tables (and Redis prefix). Dropped all
+ * together when the run ends (test-schemas-teardown.ts), not by the test: dropping a schema while
+ * another worker's migrator introspects the catalogue makes that migrator fail.
+ */
+export function freshTestSchema(): string {
+  return `${TEST_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
 }
 
 /**
