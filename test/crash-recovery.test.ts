@@ -6,7 +6,7 @@ import { spawnService } from './support/service-process.js';
 import { BANDWIDTH_API, audioRequestFault, informationalWebhook } from './support/bandwidth-api.js';
 import { BACKEND } from './support/backend.js';
 import { API_TOKEN, WEBHOOK_PASSWORD, WEBHOOK_USERNAME, audioRequests, filesRequested, standaloneBandwidth } from './support/standalone-bandwidth.js';
-import { disposeAll, postGraphQL, waitFor } from './support/test-service.js';
+import { disposeAll, postGraphQL, startTestService, waitFor } from './support/test-service.js';
 import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
@@ -18,6 +18,11 @@ async function getCall(url: string, id: string): Promise<CallView> {
   return data!.call;
 }
 
+/**
+ * The service that dies is a process of its own, killed for real. The one that takes over starts
+ * in the test's process: the same startServer that `npm start` runs, without a second process's
+ * module loading (two seconds on a busy machine).
+ */
 forEachSetup('after a SIGKILL', () => {
   it('plays the file whose audio request was decided but not yet accepted when the service died', async () => {
     const bandwidth = await standaloneBandwidth();
@@ -45,7 +50,7 @@ forEachSetup('after a SIGKILL', () => {
     expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
 
     await bandwidth.sim('DELETE', '/control/faults/api');
-    const second = await spawnService(bandwidth.env);
+    const second = await startTestService(bandwidth.env);
     const played = await waitFor('the file to play after the restart', async () => {
       const now = await getCall(second.url, call.id);
       return now.playbacks[0]!.status === 'DONE' ? now : undefined;
@@ -69,7 +74,7 @@ forEachSetup('after a SIGKILL', () => {
     expect(call.state).toBe('RINGING');
     await first.kill('SIGKILL');
 
-    const second = await spawnService(bandwidth.env);
+    const second = await startTestService(bandwidth.env);
     await bandwidth.sim('POST', `/control/calls/${call.bandwidthCallId}/answer`);
     await waitFor('both files to play', async () => (await getCall(second.url, call.id)).playbacks.every((p) => p.status === 'DONE'));
     expect(await filesRequested(bandwidth, call.bandwidthCallId!)).toEqual([file('one', 40), file('two', 40)]);
@@ -115,7 +120,7 @@ forEachSetup('after a SIGKILL', () => {
 
     expect(await integrityCheck(bandwidth.env)).toBe('ok');
 
-    const second = await spawnService(bandwidth.env);
+    const second = await startTestService(bandwidth.env);
     const log = `query($id: ID!) { call(id: $id) { events(first: 1000) { sequence type payload } } }`;
     for (const call of calls) {
       const { data } = await postGraphQL<{ call: { events: NonNullable<CallView['events']> } }>(second.url, log, { id: call.id }, API_TOKEN);

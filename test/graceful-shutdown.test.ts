@@ -5,7 +5,7 @@ import { CALL_EVENTS, CREATE_CALL, FROM, HANG_UP, file, type CallEventView, type
 import { isFileStart } from './support/bandwidth-api.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
-import { Subscription, disposeAll, onDispose, postGraphQL } from './support/test-service.js';
+import { disposeAll, onDispose, postGraphQL, startTestService, Subscription } from './support/test-service.js';
 import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
@@ -22,6 +22,11 @@ function wsClient(url: string, onClosed?: (code: number) => void) {
   return client;
 }
 
+/**
+ * The service that dies is a process of its own, killed for real. The one that takes over starts
+ * in the test's process: the same startServer that `npm start` runs, without a second process's
+ * module loading (two seconds on a busy machine).
+ */
 forEachSetup('SIGTERM', () => {
   it('closes subscriptions with 1001, exits cleanly, and a client resuming with afterSequence loses nothing', async () => {
     const bandwidth = await standaloneBandwidth();
@@ -47,7 +52,7 @@ forEachSetup('SIGTERM', () => {
     const lastSeen = before.items.at(-1)!.callEvents.sequence;
     expect(lastSeen).toBeGreaterThanOrEqual(started.callEvents.sequence);
 
-    const second = await spawnService(bandwidth.env);
+    const second = await startTestService(bandwidth.env);
     const after = new Subscription<{ callEvents: CallEventView }>(wsClient(second.url), CALL_EVENTS, {
       callId: call.id,
       afterSequence: lastSeen,
