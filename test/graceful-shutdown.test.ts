@@ -62,4 +62,17 @@ forEachSetup('SIGTERM', () => {
     const sequences = [...before.items, ...after.items].map((e) => e.callEvents.sequence);
     expect(sequences).toEqual(sequences.map((_, i) => i + 1));
   });
+
+  it('is left to the process that started the service: starting it adds no SIGINT or SIGTERM listener', async () => {
+    // Apollo registers its own handlers outside NODE_ENV=test, which jest sets.
+    const nodeEnv = process.env.NODE_ENV;
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    process.env.NODE_ENV = 'production';
+    try {
+      await startTestService();
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
 });

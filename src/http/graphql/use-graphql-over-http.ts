@@ -51,6 +51,9 @@ export async function useGraphQLOverHttp(app: FastifyInstance, options: GraphQLO
     // Apollo's default, stated because it matters: a request a browser would send cross-site
     // without a preflight (a GET, or a POST that is not JSON) needs a header only scripts can set.
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM and drains everything in order; Apollo's own handlers (outside
+    // NODE_ENV=test) would stop GraphQL on their own, and pile up with every server started.
+    stopOnTerminationSignals: false,
     // The document's tokens are counted before Apollo sees it; this keeps the parser to the same limit regardless.
     parseOptions: { maxTokens: limits.maxTokens },
     formatError: (formatted, error) => formatError(formatted, error),
