@@ -1,8 +1,9 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type DatabaseIntrospector, type PostgresDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { CallStore } from '../calls/call-store.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import { SchemaScopedIntrospector } from './schema-scoped-introspector.js';
 import { SqlCallStore } from './sql-call-store.js';
 
 export interface PostgresStoreOptions {
@@ -41,7 +42,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   // An idle connection dropped by the server is replaced on next use; it must not crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }, schema) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'postgres', schema);
   } catch (error) {
@@ -49,6 +50,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
   return new SqlCallStore(db, { lockRows: true, isConflict: isPostgresConflict });
+}
+
+/** PostgreSQL as Kysely speaks it, introspecting the store's own schema only (see SchemaScopedIntrospector). */
+class SchemaPostgresDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaScopedIntrospector(db, this.schema);
+  }
 }
 
 async function createSchema(url: string, schema: string): Promise<void> {
