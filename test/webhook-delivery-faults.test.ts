@@ -9,15 +9,19 @@ import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
 
-/** A whole call: two files played, then hung up by the far end; returns the call as it ended. */
+/**
+ * A whole call: two files played, then hung up by the far end once the service has seen both end
+ * (on v2 a file still playing at the hangup is cut off, STOPPED, where v1 reports it done: the far
+ * end must not hang up on a timer that late or repeated webhooks can outlast). Returns the call as it ended.
+ */
 async function wholeCall(service: TestService): Promise<CallView> {
-  // Long enough for both files to end first even with every webhook late or repeated: on v2 a file
-  // still playing when the far end hangs up is cut off (STOPPED), where v1 reports it done.
-  await service.sim('PATCH', '/control/settings', { remoteHangupDelayMs: 2000 });
   const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
-    input: { from: FROM, to: '+15005550004', audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
+    input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('one', 80) }, { fileUrl: file('two', 80) }] },
   });
-  return waitForCall(service, data!.createCall.id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === END_EVENT));
+  const id = data!.createCall.id;
+  const played = await waitForCall(service, id, 'both files to play', (c) => c.playbacks.length === 2 && c.playbacks.every((p) => p.status === 'DONE'));
+  await service.sim('POST', `/control/calls/${played.bandwidthCallId}/hangup`, { cause: 'NORMAL_CLEARING' });
+  return waitForCall(service, id, 'the call to end', (c) => c.endedAt !== null && c.events!.some((e) => e.type === END_EVENT));
 }
 
 function outcome(call: CallView) {
