@@ -348,7 +348,8 @@ forEachSetup('several instances behind one load balancer, sharing PostgreSQL and
       const { bandwidth, instances } = await deploy({ redisUrl: redis.url });
       const [a, b] = instances as [Instance, Instance];
       await bandwidth.sim('PUT', `/control/scripts/${encodeURIComponent(RINGS)}`, { outcome: 'answer', afterMs: 600_000 });
-      const files = [file('one', 300), file('two', 300)];
+      // The second file outlasts stopping Redis, so the queue cannot finish before the outage.
+      const files = [file('one', 300), file('two', 1500)];
       const created = await createCall(a, RINGS, files);
       const eventsOnA = watchEvents(a, created.id);
       const eventsOnB = watchEvents(b, created.id);
@@ -359,7 +360,6 @@ forEachSetup('several instances behind one load balancer, sharing PostgreSQL and
       await eventsOnA.waitFor('the first file to start on A', (item) => isFileStart(item.callEvents));
       await eventsOnB.waitFor('the first file to start on B', (item) => isFileStart(item.callEvents));
       await redis.stop();
-      const beforeOutage = (await getCall(a, created.id)).events!.length;
       // The call goes on while Redis is down, its webhooks still alternating between the instances:
       // both files end and the call falls quiet, with events committed that no instance could publish.
       await waitFor(
@@ -370,7 +370,9 @@ forEachSetup('several instances behind one load balancer, sharing PostgreSQL and
       // Read once the call is quiet, so the log is whole (one read's fields are not one snapshot).
       const quiet = (await getCall(b, created.id)).events!;
       expect(quiet.map((e) => e.sequence)).toEqual(oneTo(quiet.length));
-      expect(quiet.length).toBeGreaterThanOrEqual(beforeOutage + 3);
+      // What was committed during the outage has not reached the subscribers (how much was committed
+      // before it depends on how long stopping Redis took, so only this is certain).
+      expect(Math.min(eventsOnA.items.length, eventsOnB.items.length)).toBeLessThan(quiet.length);
       await redis.restart();
 
       // Nothing happens on the call any more: what was committed during the outage reaches every
