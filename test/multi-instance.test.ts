@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, freshTestSchema } from './support/backend.js';
+import { storageEnv } from './support/backend.js';
 import {
   CALL_EVENTS,
   CALL_UPDATED,
@@ -72,9 +72,8 @@ interface Deployment {
 }
 
 /** A PostgreSQL schema and Redis prefix of the test's own (the schema is dropped when the run ends). */
-function sharedStorage(redisUrl = TEST_REDIS_URL): Env {
-  const schema = freshTestSchema();
-  return { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl, REDIS_PREFIX: schema };
+function sharedStorage(redisUrl?: string): Env {
+  return { ...storageEnv(), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
 }
 
 /**

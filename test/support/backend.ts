@@ -8,15 +8,14 @@ export type Backend = 'sqlite' | 'postgres';
 /**
  * Which backend the running suite is on: the embedded default (SQLite, in-process bus), or the
  * scale-out one (PostgreSQL and Redis, the machine's real servers). `forEachSetup` (matrix.ts)
- * chooses it for each of its suites; every test that starts the service gets its storage here.
+ * chooses it for each of its suites (none outside them); every test that starts the service gets
+ * its storage here.
  */
-export let BACKEND: Backend = 'sqlite';
-let backendChosen = false;
+export let BACKEND: Backend | undefined;
 
 /** Called by `forEachSetup` only, as it registers and runs each suite. */
 export function useBackend(backend: Backend): void {
   BACKEND = backend;
-  backendChosen = true;
 }
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -28,7 +27,7 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
  * Services started with the same environment share the store, as instances of one deployment do.
  */
 export function storageEnv(): Env {
-  if (!backendChosen) {
+  if (BACKEND === undefined) {
     throw new Error('a test started the service outside forEachSetup (test/support/matrix.ts): wrap its suite in it, saying where it runs');
   }
   if (BACKEND === 'sqlite') return { DATABASE_URL: `sqlite:${join(tempDir(), 'calls.sqlite')}` };

@@ -6,12 +6,12 @@ export type BandwidthApi = 'v1' | 'v2';
  * test proves the same behaviour on both. The constants below follow it (ES modules' exports
  * are live bindings).
  */
-export let BANDWIDTH_API: BandwidthApi = 'v1';
+export let BANDWIDTH_API: BandwidthApi;
 
 /** Called by `forEachSetup` only, as it registers and runs each suite. */
 export function useBandwidthApi(api: BandwidthApi): void {
   BANDWIDTH_API = api;
-  PROVIDER_CALL_ID = providerCallIdOf(api);
+  PROVIDER_CALL_ID = api === 'v2' ? /^c-[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/ : /^c-[a-z2-7]{23}$/;
   END_EVENT = api === 'v2' ? 'disconnect' : 'hangup';
   FILE_EVENT = api === 'v2' ? 'redirect' : 'playback';
   AUDIO_INVALID_STATE_STATUS = api === 'v2' ? 409 : 403;
@@ -25,11 +25,7 @@ export function simulatedBandwidthEnv(): Record<string, string> {
 type Control = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** What Bandwidth's call ids look like: v1's `c-` + 23 base32 characters, v2's `c-` + hex groups. */
-export let PROVIDER_CALL_ID: RegExp = providerCallIdOf(BANDWIDTH_API);
-
-function providerCallIdOf(api: BandwidthApi): RegExp {
-  return api === 'v2' ? /^c-[0-9a-f]{8}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/ : /^c-[a-z2-7]{23}$/;
-}
+export let PROVIDER_CALL_ID: RegExp;
 
 /** v2's `disconnect` causes for the v1 causes tests are written with (the simulator's mapping). */
 const V2_CAUSES: Record<string, string> = {
@@ -168,10 +164,10 @@ export async function injectIncomingCall(sim: Control, call: { from: string; to:
 }
 
 /** The type of the event in a call's log by which Bandwidth says the call ended. */
-export let END_EVENT: string = 'hangup';
+export let END_EVENT: string;
 
 /** The type of the events in a call's log by which Bandwidth reports on a file: v1's `playback`, v2's `redirect` after it. */
-export let FILE_EVENT: string = 'playback';
+export let FILE_EVENT: string;
 /**
  * Whether a call-log entry says a file started. v1 calls back `playback` `started`; v2 sends no
  * event when a file starts (only the `<Redirect>` after it), so the nearest the log says is our own
@@ -251,7 +247,7 @@ export function isFileDone(event: { type: string; payload: Record<string, any> }
  * `call-audio-invalid-state` on `POST …/audio`, v2's 409 on `PUT …/bxml` (which the service reports
  * with the same code, as v2 error bodies carry none).
  */
-export let AUDIO_INVALID_STATE_STATUS: number = 403;
+export let AUDIO_INVALID_STATE_STATUS: number;
 
 /**
  * A simulator API fault rule for the next `times` requests (every one when unset) that start a file on a call that
@@ -275,3 +271,5 @@ export function audioRequestFault(
   return { api: 'v2', method: 'PUT', path: '/bxml', ...when, action: { type: 'status', status, ...(body ? { body } : {}) } };
 }
 
+// v1 until `forEachSetup` chooses (jest's global setup and teardown load this module outside any suite).
+useBandwidthApi('v1');

@@ -81,7 +81,8 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
     PORT: '0',
     SIMULATOR_PORT: '0',
     LOG_LEVEL: 'silent',
-    ...storageEnv(),
+    // A service taking over another's store (after a kill) brings its DATABASE_URL.
+    ...(env.DATABASE_URL ? {} : storageEnv()),
     ...simulatedBandwidthEnv(),
     ...FAST_SIMULATOR,
     ...env,
