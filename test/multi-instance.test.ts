@@ -29,10 +29,10 @@ import {
   standaloneBandwidth,
   type StandaloneBandwidth,
 } from './support/standalone-bandwidth.js';
+import { freePort } from './support/free-port.js';
 import {
   Subscription,
   disposeAll,
-  freePort,
   onDispose,
   postGraphQL,
   waitFor,
@@ -85,7 +85,6 @@ async function deploy(options: { count?: number; redisUrl?: string; env?: Env } 
   const bandwidth = await standaloneBandwidth();
   const storage = sharedStorage(options.redisUrl);
   const ports: number[] = [];
-  // One at a time: two probes run together could be handed the same port.
   for (let i = 0; i < count; i += 1) ports.push(await freePort());
   const proxy = await startRoundRobinProxy(ports.map((port) => `http://127.0.0.1:${port}`));
   onDispose(() => proxy.close());

@@ -44,6 +44,8 @@ export async function spawnService(env: Env): Promise<ServiceProcess> {
     `the service on ${url} to be ready`,
     async () => {
       if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}: ${output.slice(-2000)}`);
+      // Its own word first: a /healthz alone could be answered by another test's server on the port.
+      if (!output.includes('"msg":"listening"')) return false;
       const response = await fetch(`${url}/healthz`).catch(() => undefined);
       return response?.ok;
     },

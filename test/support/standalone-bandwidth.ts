@@ -1,7 +1,8 @@
 import { startSimulator, type BandwidthSimulator } from '../../simulator/simulator.js';
 import { storageEnv } from './backend.js';
 import { BANDWIDTH_API, playRequests } from './bandwidth-api.js';
-import { freePort, onDispose, simulatorControl, type Env } from './test-service.js';
+import { freePort } from './free-port.js';
+import { onDispose, simulatorControl, type Env } from './test-service.js';
 
 export const API_TOKEN = 'standalone-client-token-0001';
 export const WEBHOOK_USERNAME = 'bandwidth';

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
@@ -168,18 +167,6 @@ export async function simulatorControl<T>(base: string, method: string, path: st
   const text = await response.text();
   if (!response.ok) throw new Error(`simulator ${method} ${path} → ${response.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** A port that was free a moment ago, for a server that must come back on the same one. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
