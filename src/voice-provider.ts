@@ -101,6 +101,7 @@ function v2Provider(context: ProviderContext, connection: V2Connection, simulato
         service,
         gateway,
         metrics,
+        account: { accountId: connection.accountId, applicationId: connection.applicationId },
         hasEnded: async (callId) => isTerminal((await store.getCall(callId))?.state ?? 'COMPLETED'),
         ...config.webhook,
       }),

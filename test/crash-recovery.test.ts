@@ -102,7 +102,7 @@ forEachSetup('after a SIGKILL', () => {
     const sender = async (): Promise<void> => {
       while (!killed) {
         const call = calls[sent % calls.length]!;
-        const webhook = informationalWebhook(call, sent);
+        const webhook = informationalWebhook(call, sent, bandwidth.simulator);
         sent += 1;
         const response = await fetch(`${first.url}${webhook.path}`, {
           method: 'POST',
@@ -125,7 +125,7 @@ forEachSetup('after a SIGKILL', () => {
     for (const call of calls) {
       const { data } = await postGraphQL<{ call: { events: NonNullable<CallView['events']> } }>(second.url, log, { id: call.id }, API_TOKEN);
       const events = data!.call.events;
-      const probe = informationalWebhook(call, 0);
+      const probe = informationalWebhook(call, 0, bandwidth.simulator);
       const logged = new Set(events.filter((e) => e.type === probe.type).map((e) => probe.timeOf(e.payload)));
       const missing = acknowledged.filter((a) => a.callId === call.id && !logged.has(a.time));
       expect(missing).toEqual([]);

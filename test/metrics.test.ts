@@ -2,28 +2,15 @@ import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CALL_EVENTS, CALL_UPDATED, CREATE_CALL, FROM, HANG_UP, REFUSED, file, type CallView } from './support/documents.js';
 import { Subscription, disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
+import { metricValue, scrapeMetrics } from './support/metrics.js';
 
 afterEach(disposeAll);
 
 const USER = 'bandwidth';
 const PASSWORD = 'metrics-test-password';
 
-async function scrape(service: TestService): Promise<{ status: number; type: string | null; text: string }> {
-  const response = await fetch(`${service.url}/metrics`);
-  return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
-}
-
-/** The value of one series in Prometheus text format, or undefined when it is absent. */
-function value(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [k, v]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) return Number(match[3]);
-  }
-  return undefined;
-}
+const scrape = (service: TestService) => scrapeMetrics(service.url);
+const value = metricValue;
 
 async function postWebhook(service: TestService, body: string, authorization: string): Promise<number> {
   const response = await fetch(`${service.url}/webhooks/bandwidth`, {

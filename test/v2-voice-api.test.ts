@@ -2,6 +2,7 @@ import { afterEach, expect, it } from '@jest/globals';
 import { ANSWERS, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView } from './support/documents.js';
 import { disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 import { forEachSetup } from './support/matrix.js';
+import { v2Account } from './support/bandwidth-api.js';
 
 afterEach(disposeAll);
 
@@ -97,6 +98,7 @@ forEachSetup('the v2 gateway', { apis: ['v2'] }, () => {
 
 forEachSetup('the v2 webhook routes', { apis: ['v2'] }, () => {
   const redirect = { eventType: 'redirect', eventTime: '2026-12-02T10:00:00.000Z', callId: 'c-unknown', from: FROM, to: ANSWERS };
+  const ours = (service: TestService) => v2Account(service.server.simulator!);
 
   it('refuses a delivery without the webhook credentials, before reading it', async () => {
     const service = await startTestService(V2);
@@ -117,7 +119,7 @@ forEachSetup('the v2 webhook routes', { apis: ['v2'] }, () => {
 
   it('hangs up a call it knows nothing of, and keeps the event aside as unmatched', async () => {
     const service = await startTestService(V2);
-    const response = await webhook(service, 'redirect', redirect, CREDENTIALS);
+    const response = await webhook(service, 'redirect', { ...redirect, ...ours(service) }, CREDENTIALS);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/xml/);
     expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
@@ -128,7 +130,7 @@ forEachSetup('the v2 webhook routes', { apis: ['v2'] }, () => {
     const service = await startTestService(V2);
     const [placed] = await placeCalls(service, 1);
     const call = await waitForCall(service, placed!.id, 'the answer', (c) => c.state === 'ACTIVE');
-    const envelope = { callId: call.bandwidthCallId, from: FROM, to: call.to, tag: call.id };
+    const envelope = { callId: call.bandwidthCallId, from: FROM, to: call.to, tag: call.id, ...ours(service) };
     const ended = await webhook(service, 'disconnect', { ...envelope, eventType: 'disconnect', eventTime: new Date().toISOString(), cause: 'hangup' }, CREDENTIALS);
     expect(ended.status).toBe(200);
     expect((await service.gql<{ call: CallView }>('query($id: ID!) { call(id: $id) { state } }', { id: call.id })).data!.call.state).toBe('COMPLETED');

@@ -1,4 +1,4 @@
-import { CallDirection, CallState, EventSource, isTerminal, type CallRecord } from './call.js';
+import { CallDirection, CallState, EndReason, EventSource, isTerminal, type CallRecord } from './call.js';
 import { CallMutation, newCallId } from './call-mutation.js';
 import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause } from './call-state-machine.js';
@@ -10,7 +10,9 @@ import type { VoiceGateway } from './voice-gateway.js';
 type IngestResult =
   | { status: 'applied' | 'recorded'; callId: string; sequence: number }
   | { status: 'duplicate'; callId: string }
-  | { status: 'unmatched' };
+  | { status: 'unmatched' }
+  /** Refused: the event names one call and is about another (see {@link locate}); kept aside as unmatched. */
+  | { status: 'rejected'; reason: string };
 
 export type IngestOutcome = IngestResult & {
   /**
@@ -40,7 +42,19 @@ export class ProviderEvents {
     const now = this.work.clock();
     let outcome: IngestResult = { status: 'unmatched' };
     const requests = await this.work.commit(async (tx) => {
-      const located = await locate(tx, event);
+      const found = await locate(tx, event);
+      if (found && 'refused' in found) {
+        await tx.recordUnmatchedEvent({
+          receivedAt: now,
+          providerCallId: event.providerCallId,
+          eventType: event.type,
+          reason: found.refused,
+          payload: event.payload,
+        });
+        outcome = { status: 'rejected', reason: found.refused };
+        return undefined;
+      }
+      const located = found?.call;
       if (!located) {
         if (event.signal.kind !== 'incoming') {
           await tx.recordUnmatchedEvent({
@@ -127,18 +141,43 @@ function apply(m: CallMutation, event: ProviderEvent): boolean {
 /**
  * Finds the call an event is about. The tag wins (our call id, or the playback id on audio
  * events) because it is there even when the event beats the create response that tells us the
- * provider's call id.
+ * provider's call id. An event must not be able to move one call with another's words, so a tag of
+ * ours decides: the provider id must be the one that call has, and an event may tell a call its
+ * provider id only while it may really have been placed (its dial is out, or was given up without
+ * learning whether it reached the provider). Anything else is refused, whatever call its provider
+ * id belongs to.
  */
-async function locate(tx: CallStoreTransaction, event: ProviderEvent): Promise<CallRecord | null> {
-  const tag = event.tag;
-  let byTag: CallRecord | null = null;
-  if (tag?.startsWith('call_')) byTag = await tx.lockCall(tag);
-  else if (tag?.startsWith('pb_')) {
-    const callId = await tx.findCallIdOfPlayback(tag);
-    byTag = callId ? await tx.lockCall(callId) : null;
+async function locate(tx: CallStoreTransaction, event: ProviderEvent): Promise<{ call: CallRecord } | { refused: string } | null> {
+  const tagged = await taggedCall(tx, event.tag);
+  if (tagged === undefined) {
+    const call = await tx.lockCallByProviderId(event.providerCallId);
+    return call && { call };
   }
-  if (byTag && (byTag.providerCallId === null || byTag.providerCallId === event.providerCallId)) return byTag;
-  return tx.lockCallByProviderId(event.providerCallId);
+  if (tagged === null) return { refused: 'its tag names no call of ours' };
+  if (tagged.providerCallId === event.providerCallId) return { call: tagged };
+  if (tagged.providerCallId !== null) return { refused: 'its tag names a call the provider knows by another id' };
+  if (!mayHaveBeenPlaced(tagged)) return { refused: 'its tag names a call that has not been placed' };
+  return { call: tagged };
+}
+
+/** The call a tag of ours names (null: none has it); undefined when the event carries no tag of ours. */
+async function taggedCall(tx: CallStoreTransaction, tag: string | undefined): Promise<CallRecord | null | undefined> {
+  if (tag?.startsWith('call_')) return tx.lockCall(tag);
+  if (tag?.startsWith('pb_')) {
+    const callId = await tx.findCallIdOfPlayback(tag);
+    return callId ? tx.lockCall(callId) : null;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the provider may know a call we have no provider id for: its create request is out (or
+ * about to be), or the call failed at the provider, which includes a dial given up after every
+ * attempt's outcome stayed unknown (it may have rung after all). A queued call, or one cancelled
+ * before its turn, was never sent.
+ */
+function mayHaveBeenPlaced(call: CallRecord): boolean {
+  return call.state === CallState.REQUESTED || (call.state === CallState.FAILED && call.endReason === EndReason.BANDWIDTH_ERROR);
 }
 
 function newInboundCall(event: ProviderEvent, signal: { from: string; to: string }, now: Date): CallMutation {

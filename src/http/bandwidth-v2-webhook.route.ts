@@ -17,6 +17,11 @@ export interface BandwidthV2WebhookOptions {
    */
   hasEnded: (callId: string) => Promise<boolean>;
   metrics?: Pick<ServiceMetrics, 'webhook'>;
+  /**
+   * Our account and application. Every v2 callback names both; one that names others is not about
+   * a call of ours (a forgery, or another account's application pointed at this URL) and is refused.
+   */
+  account: { accountId: string; applicationId: string };
   username: string;
   password: string;
   /** Bandwidth's events are small; anything bigger is not from Bandwidth. */
@@ -56,20 +61,26 @@ export function registerBandwidthV2WebhookRoutes(app: FastifyInstance, options: 
         const parsed = toProviderEvent(kind, request.body, query, new Date());
         if (!parsed.ok) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: parsed.error });
         const { event } = parsed;
+        const details = { bandwidthCallId: event.providerCallId, ...(kind === 'redirect' ? { marker: query } : {}) };
+        const foreign = foreignTo(options.account, request.body as Record<string, unknown>);
+        if (foreign) {
+          const outcome = { status: 'rejected' as const, reason: foreign };
+          guard.delivered(request, kind, outcome, details);
+          return kind === 'disconnect' ? reply.code(200).send(outcome) : sendBxml(reply, HANGUP);
+        }
         if (kind === 'disconnect') {
           const { requests: _requests, ...outcome } = await options.service.ingest(event);
-          guard.delivered(request, kind, outcome.status);
-          request.log.info({ eventType: kind, bandwidthCallId: event.providerCallId, ...outcome }, 'bandwidth event');
+          guard.delivered(request, kind, outcome, details);
           return reply.code(200).send(outcome);
         }
         const slot = options.gateway.replies.open(event.providerCallId);
         try {
           const { requests, ...outcome } = await options.service.ingest(event);
-          guard.delivered(request, kind, outcome.status);
+          guard.delivered(request, kind, outcome, details);
           await settledWithin(requests, decisionWaitMs);
-          request.log.info({ eventType: kind, bandwidthCallId: event.providerCallId, marker: query, ...outcome }, 'bandwidth event');
-          // A call we know nothing of (not ours, or long gone), or have ended, is not kept up on our account.
-          const over = outcome.status === 'unmatched' || (await options.hasEnded(outcome.callId));
+          // A call we know nothing of (not ours, or long gone), have ended, or that the event was
+          // refused for (it named another call) is not kept up on our account.
+          const over = !('callId' in outcome) || (await options.hasEnded(outcome.callId));
           const fallback = over ? HANGUP : ringing(kind, query) ? options.gateway.ringingResponse() : options.gateway.holdResponse();
           return sendBxml(reply, over ? HANGUP : (slot.take() ?? fallback));
         } finally {
@@ -78,6 +89,13 @@ export function registerBandwidthV2WebhookRoutes(app: FastifyInstance, options: 
       },
     });
   }
+}
+
+/** Why a callback is not for us: it names another account or application (or none); undefined when it is ours. */
+function foreignTo(account: { accountId: string; applicationId: string }, body: Record<string, unknown>): string | undefined {
+  if (body.accountId !== account.accountId) return 'it names another account';
+  if (body.applicationId !== account.applicationId) return 'it names another application';
+  return undefined;
 }
 
 /** Whether the call is still ringing as far as this webhook tells: its arrival, or a ringing redirect. */

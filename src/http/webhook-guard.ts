@@ -34,8 +34,20 @@ export class WebhookGuard {
     else this.options.metrics.webhook('unknown', reply.statusCode === 401 ? 'unauthorized' : 'rejected');
   };
 
-  /** Records how a delivery went, for {@link WebhookGuard.count}. */
-  delivered(request: FastifyRequest, eventType: string, outcome: WebhookOutcome): void {
-    this.counted.set(request, { eventType, outcome });
+  /**
+   * Records how a delivery went, for {@link WebhookGuard.count}, and logs it: at `warn` with the
+   * reason when it was refused (an event about one call that names another, a foreign account),
+   * since either someone forges webhooks or Bandwidth is pointed at us by mistake.
+   */
+  delivered(
+    request: FastifyRequest,
+    eventType: string,
+    outcome: { status: WebhookOutcome; reason?: string },
+    details: Record<string, unknown>,
+  ): void {
+    this.counted.set(request, { eventType, outcome: outcome.status });
+    const fields = { eventType, ...details, ...outcome };
+    if (outcome.status === 'rejected') request.log.warn(fields, 'bandwidth event refused');
+    else request.log.info(fields, 'bandwidth event');
   }
 }

@@ -37,11 +37,8 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       }
       const event = toProviderEvent(parsed.event, new Date());
       const { requests: _requests, ...outcome } = await options.service.ingest(event);
-      guard.delivered(request, parsed.event.known ? event.type : 'other', outcome.status);
-      request.log.info(
-        { eventType: event.type, bandwidthCallId: event.providerCallId, ...outcome },
-        'bandwidth event',
-      );
+      guard.delivered(request, parsed.event.known ? event.type : 'other', outcome, { eventType: event.type, bandwidthCallId: event.providerCallId });
+      // Refused events are acknowledged too: a retry would be refused again.
       return reply.code(200).send(outcome);
     },
   });

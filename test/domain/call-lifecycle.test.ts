@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CallErrorCode } from '../../src/calls/call-errors.js';
-import { FROM, TO, answeredCall, callDomain, placeCall, stopServices, until } from '../support/call-domain.js';
+import { FROM, TO, answeredCall, callDomain, fileUrl, placeCall, stopServices, until } from '../support/call-domain.js';
 
 afterEach(stopServices);
 
@@ -147,10 +147,47 @@ describe('an outbound call', () => {
 
   it('keeps an event that matches no call aside as unmatched', async () => {
     const domain = callDomain();
-    const outcome = await domain.service.ingest(domain.bw.answer({ id: 'call_unknown', providerCallId: 'c-nobody' }));
+    const { tag: _tag, ...untagged } = domain.bw.answer({ id: 'call_unknown', providerCallId: 'c-nobody' });
+    const outcome = await domain.service.ingest(untagged);
 
     expect(outcome).toEqual({ status: 'unmatched', requests: expect.any(Promise) });
     expect(await domain.store.listUnmatchedEvents(10)).toMatchObject([{ providerCallId: 'c-nobody', eventType: 'answer' }]);
     expect(await domain.store.listCalls({ first: 10 })).toEqual([]);
+  });
+});
+
+describe('what binds an event to a call', () => {
+  /** Refuses `event`: nothing about any call changes, and the event is kept aside with the reason. */
+  async function expectRefused(domain: ReturnType<typeof callDomain>, event: Parameters<typeof domain.service.ingest>[0], reason: RegExp) {
+    const before = await domain.store.listCalls({ first: 10 });
+    const outcome = await domain.service.ingest(event);
+    expect(outcome).toEqual({ status: 'rejected', reason: expect.stringMatching(reason), requests: expect.any(Promise) });
+    expect(await domain.store.listCalls({ first: 10 })).toEqual(before);
+    expect((await domain.store.listUnmatchedEvents(1))[0]).toMatchObject({ providerCallId: event.providerCallId, reason: expect.stringMatching(reason) });
+  }
+
+  it("refuses an event whose tag names one call and whose provider id is another's", async () => {
+    const domain = callDomain();
+    const a = await placeCall(domain, [fileUrl('a')]);
+    const b = await placeCall(domain, [fileUrl('b')]);
+
+    await expectRefused(domain, domain.bw.answer({ id: a.id, providerCallId: b.providerCallId }), /another id/);
+    expect(domain.gateway.requestsOf('playAudio')).toEqual([]);
+  });
+
+  it('refuses an event whose tag names no call of ours, even with a known provider id', async () => {
+    const domain = callDomain();
+    const call = await placeCall(domain);
+    await expectRefused(domain, domain.bw.answer({ id: 'call_forged', providerCallId: call.providerCallId }), /no call of ours/);
+  });
+
+  it('refuses to tell a queued call, not dialled yet, a provider id', async () => {
+    const domain = callDomain({ callsPerSecond: 0.001 });
+    await placeCall(domain);
+    const queued = await placeCall(domain);
+    expect(queued.state).toBe('QUEUED');
+
+    await expectRefused(domain, domain.bw.answer({ id: queued.id, providerCallId: 'c-invented' }), /not been placed/);
+    expect(await domain.call(queued.id)).toMatchObject({ state: 'QUEUED', providerCallId: null });
   });
 });

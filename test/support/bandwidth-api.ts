@@ -193,12 +193,25 @@ export async function withholdCallbacks(sim: Control, providerCallId: string, de
   return { release: () => sim('DELETE', '/control/faults/callbacks') };
 }
 
+/** What the simulator says of its v2 account (the built-in one is `server.simulator`). */
+export interface SimulatorAccount {
+  v2: { accountId: string; applicationIds: readonly string[] };
+}
+
+/**
+ * The account and application every v2 webhook names, as Bandwidth's do: those the service was
+ * set up with (the simulator's first application), without which it refuses the webhook.
+ */
+export function v2Account(simulator: SimulatorAccount): { accountId: string; applicationId: string } {
+  return { accountId: simulator.v2.accountId, applicationId: simulator.v2.applicationIds[0]! };
+}
+
 /**
  * A webhook of this run's API that carries nothing the call acts on, numbered `n` by its event time
  * (which the log keeps in `payload.time` on v1, `payload.eventTime` on v2): v1's `dtmf`, v2's
  * `redirect` without a marker of ours (v2 has no key-press webhook). `path` is under the service.
  */
-export function informationalWebhook(call: { id: string; bandwidthCallId?: string | null }, n: number): {
+export function informationalWebhook(call: { id: string; bandwidthCallId?: string | null }, n: number, simulator: SimulatorAccount): {
   path: string;
   body: Record<string, unknown>;
   type: string;
@@ -209,7 +222,7 @@ export function informationalWebhook(call: { id: string; bandwidthCallId?: strin
   if (BANDWIDTH_API === 'v2') {
     return {
       path: '/webhooks/bandwidth/v2/redirect',
-      body: { eventType: 'redirect', callId: call.bandwidthCallId, eventTime: time, tag: call.id },
+      body: { eventType: 'redirect', callId: call.bandwidthCallId, eventTime: time, tag: call.id, ...v2Account(simulator) },
       type: 'redirect',
       time,
       timeOf: (payload) => payload.eventTime as string,
