@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import WebSocket from 'ws';
 import { afterEach, expect, it } from '@jest/globals';
 import { startSimulator } from '../simulator/simulator.js';
 import { BANDWIDTH_API, type BandwidthApi } from './support/bandwidth-api.js';
@@ -83,6 +84,46 @@ forEachSetup('secrets', ({ api }) => {
         expect(['bearer token', logs.includes(prefix), JSON.stringify(full).includes(prefix)]).toEqual(['bearer token', false, false]);
       }
       expect(logs).not.toMatch(/Bearer [A-Za-z0-9]/);
+    }
+  });
+
+  it('put in a query string by a careless client are neither logged nor echoed', async () => {
+    const lines: string[] = [];
+    const logStream = new PassThrough();
+    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    // The built-in simulator: only the webhook password and the API token are in play here.
+    const service = await startTestService(
+      { LOG_LEVEL: 'trace', WEBHOOK_USERNAME: 'bandwidth', WEBHOOK_PASSWORD: SECRETS.WEBHOOK_PASSWORD!, API_TOKENS: SECRETS.API_TOKENS! },
+      { logStream },
+    );
+    const inQuery = { token: SECRETS.API_TOKENS!, password: SECRETS.WEBHOOK_PASSWORD! };
+    const webhookPath = BANDWIDTH_API === 'v2' ? '/webhooks/bandwidth/v2/answer' : '/webhooks/bandwidth';
+
+    const replies: string[] = [];
+    const request = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      replies.push(await response.text());
+      return response.status;
+    };
+    expect(await request('POST', `/graphql?token=${inQuery.token}`, { query: '{ __typename }' })).toBe(401);
+    expect(await request('POST', `${webhookPath}?password=${inQuery.password}`, {})).toBe(401);
+    expect(await request('POST', `/webhooks/nowhere?password=${inQuery.password}`, {})).toBe(404);
+    expect(await request('GET', `/nothing?token=${inQuery.token}`)).toBe(404);
+    expect(JSON.parse(replies.at(-1)!)).toEqual({ statusCode: 404, error: 'Not Found', message: 'Route GET:/nothing not found' });
+    const socket = new WebSocket(`${service.url.replace('http', 'ws')}/graphql?token=${inQuery.token}`, 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    socket.on('open', () => socket.close());
+    await new Promise((resolve) => socket.once('close', resolve));
+    await service.stop();
+
+    const logs = lines.join('');
+    expect(logs).toContain('"path":"/nothing"');
+    for (const [name, secret] of Object.entries(inQuery)) {
+      expect([name, logs.includes(secret), replies.some((reply) => reply.includes(secret))]).toEqual([name, false, false]);
     }
   });
 });

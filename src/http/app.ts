@@ -1,6 +1,8 @@
 import websocket from '@fastify/websocket';
-import { fastify, type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /** How long a shutting-down server waits for clients to answer its close frames. */
 const CLOSE_HANDSHAKE_MS = 2000;
@@ -35,11 +37,63 @@ export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
     return503OnClosing: true,
     // A webhook field of the wrong type is a malformed event, not something to coerce into shape.
     ajv: { customOptions: { coerceTypes: false } },
+    // Fastify's own request lines carry the URL with its query string, where a careless client
+    // puts a token or a webhook password: ours below log the path only.
+    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
   // Bandwidth posts JSON and GraphQL clients post JSON: anything else is refused with 415.
   app.removeContentTypeParser('text/plain');
+  boundJsonDepth(app);
+  logRequestsByPath(app);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${pathOf(request.url)} not found` }),
+  );
+  app.setErrorHandler(answerErrors);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: closeSocketsGoingAway });
   return app;
+}
+
+/** Refuses JSON bodies nested deeper than {@link MAX_JSON_DEPTH} with 400, after Fastify's own (safe) parse. */
+function boundJsonDepth(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parse(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+        return done(Object.assign(new Error(`JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
+      }
+      done(null, value);
+    });
+  });
+}
+
+/** One line as a request arrives and one as it is answered, naming the path, never the query. */
+function logRequestsByPath(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    request.log.info({ request: { method: request.method, path: pathOf(request.url), remoteAddress: request.ip } }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+  });
+}
+
+/**
+ * Fastify's refusals (a body too large, not JSON, failing a schema) keep their status, code and
+ * message; anything else is a 500 whose message stays in the log, since it may name internals.
+ */
+function answerErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (status === 500) {
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ statusCode: 500, error: STATUS_CODES[500], message: 'Internal Server Error' });
+  }
+  return reply.code(status).send({ statusCode: status, ...(error.code ? { code: error.code } : {}), error: STATUS_CODES[status], message: error.message });
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /**
