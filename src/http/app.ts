@@ -3,6 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
+import { PathOnlyLogController, pathOf } from './request-log.js';
 
 /** How long a shutting-down server waits for clients to answer its close frames. */
 const CLOSE_HANDSHAKE_MS = 2000;
@@ -37,19 +39,21 @@ export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
     return503OnClosing: true,
     // A webhook field of the wrong type is a malformed event, not something to coerce into shape.
     ajv: { customOptions: { coerceTypes: false } },
-    // Fastify's own request lines carry the URL with its query string, where a careless client
-    // puts a token or a webhook password: ours below log the path only.
-    disableRequestLogging: true,
+    logController: new PathOnlyLogController(),
   }) as unknown as FastifyInstance;
   // Bandwidth posts JSON and GraphQL clients post JSON: anything else is refused with 415.
   app.removeContentTypeParser('text/plain');
   boundJsonDepth(app);
-  logRequestsByPath(app);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${pathOf(request.url)} not found` }),
   );
   app.setErrorHandler(answerErrors);
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 }, preClose: closeSocketsGoingAway });
+  await app.register(websocket, {
+    // A WebSocket message is held to what an HTTP body is: one limit, whichever way a request comes.
+    options: { maxPayload: GRAPHQL_REQUEST_LIMIT_BYTES },
+    preClose: closeSocketsGoingAway,
+    errorHandler: logSocketError,
+  });
   return app;
 }
 
@@ -68,14 +72,13 @@ function boundJsonDepth(app: FastifyInstance): void {
   });
 }
 
-/** One line as a request arrives and one as it is answered, naming the path, never the query. */
-function logRequestsByPath(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    request.log.info({ request: { method: request.method, path: pathOf(request.url), remoteAddress: request.ip } }, 'incoming request');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-  });
+/**
+ * An error on an open WebSocket is its client's doing (a message over the limit, a malformed
+ * frame, a connection reset), and `ws` has already begun closing the socket with the matching
+ * code (1009, 1002, …). One `warn` line without a stack: `ws` emits one error per socket.
+ */
+function logSocketError(error: Error, _socket: unknown, request: FastifyRequest): void {
+  request.log.warn({ error: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'websocket closed on a client error');
 }
 
 /**
@@ -89,11 +92,6 @@ function answerErrors(error: FastifyError, request: FastifyRequest, reply: Fasti
     return reply.code(500).send({ statusCode: 500, error: STATUS_CODES[500], message: 'Internal Server Error' });
   }
   return reply.code(status).send({ statusCode: status, ...(error.code ? { code: error.code } : {}), error: STATUS_CODES[status], message: error.message });
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
 }
 
 /**

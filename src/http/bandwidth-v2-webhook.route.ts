@@ -4,6 +4,7 @@ import type { BandwidthV2Client } from '../bandwidth/v2/client.js';
 import { readRedirectMarker, type WebhookQuery } from '../bandwidth/v2/webhook-urls.js';
 import type { CallService } from '../calls/call-service.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { WEBHOOK_BODY_LIMIT_BYTES } from './message-limits.js';
 import { WebhookGuard } from './webhook-guard.js';
 
 export interface BandwidthV2WebhookOptions {
@@ -52,7 +53,7 @@ export function registerBandwidthV2WebhookRoutes(app: FastifyInstance, options: 
   const decisionWaitMs = options.decisionWaitMs ?? 5000;
   for (const kind of KINDS) {
     app.post(`${V2_WEBHOOK_PATH}/${kind}`, {
-      bodyLimit: options.bodyLimit ?? 64 * 1024,
+      bodyLimit: options.bodyLimit ?? WEBHOOK_BODY_LIMIT_BYTES,
       onResponse: guard.count,
       schema: { body: bandwidthV2WebhookBodySchema },
       onRequest: guard.authenticate,

@@ -10,6 +10,7 @@ import { errorFormatter } from './graphql/error-responses.js';
 import { useApiTokenAuth } from './graphql/use-api-token-auth.js';
 import { useGraphQLOverHttp } from './graphql/use-graphql-over-http.js';
 import { useGraphQLWs } from './graphql/use-graphql-ws.js';
+import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
 
 export interface GraphQLRouteOptions {
@@ -45,7 +46,6 @@ export interface GraphQLRouteOptions {
 
 const GRAPHQL_PATH = '/graphql';
 
-const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /**
  * GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) on one port and one path, with the
@@ -64,7 +64,7 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
     options.mutationRateLimit instanceof MutationRateLimit
       ? options.mutationRateLimit
       : new MutationRateLimit({ perMinute: options.mutationRateLimit ?? 600 });
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const bodyLimit = options.bodyLimit ?? GRAPHQL_REQUEST_LIMIT_BYTES;
   const formatError = errorFormatter(app.log, introspection);
   const explorerRequested = (request: FastifyRequest): boolean => options.explorerPage !== undefined && wantsExplorer(request);
 

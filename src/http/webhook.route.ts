@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { bandwidthWebhookBodySchema, parseBandwidthEvent, toProviderEvent } from '../bandwidth/v1/events.js';
 import type { CallService } from '../calls/call-service.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { WEBHOOK_BODY_LIMIT_BYTES } from './message-limits.js';
 import { WebhookGuard } from './webhook-guard.js';
 
 export interface WebhookRouteOptions {
@@ -26,7 +27,7 @@ export const WEBHOOK_PATH = '/webhooks/bandwidth';
 export function registerWebhookRoute(app: FastifyInstance, options: WebhookRouteOptions): void {
   const guard = new WebhookGuard(options);
   app.post(WEBHOOK_PATH, {
-    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    bodyLimit: options.bodyLimit ?? WEBHOOK_BODY_LIMIT_BYTES,
     onResponse: guard.count,
     schema: { body: bandwidthWebhookBodySchema },
     onRequest: guard.authenticate,

@@ -44,7 +44,7 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
   // Subscriptions counted as open: per socket, operation id → the field subscribed to.
   const openSubscriptions = new WeakMap<object, Map<string, string>>();
   const documentId = documentIds();
-  return makeHandler<Record<string, unknown>>({
+  const handler = makeHandler<Record<string, unknown>>({
     // Subscribers that sent the same document with the same variables and scope share one
     // execution per event; resolvers read nothing else of the context.
     subscribe: sharedSubscribe(
@@ -109,6 +109,15 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
       result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
   });
+  return function handleSocket(this: ThisParameterType<WebsocketHandler>, socket, request) {
+    const before = new Set(socket.listeners('error'));
+    const handled = handler.call(this, socket, request);
+    // graphql-ws reports a socket's error with console.error and a stack, then closes it with 1011;
+    // such errors are the client's (a message over the limit: ws closes with 1009), and the
+    // websocket plugin's errorHandler logs them once, at warn, in the service's log.
+    for (const listener of socket.listeners('error')) if (!before.has(listener)) socket.removeListener('error', listener as (error: Error) => void);
+    return handled;
+  };
 }
 
 /** The root field a subscription operation subscribes to (a subscription has exactly one). */
