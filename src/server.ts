@@ -71,7 +71,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const app = await createHttpApp(logger);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
-    registerMetricsRoute(app, metrics);
+    registerMetricsRoute(app, metrics, { apiTokens: config.apiTokens });
     provider.registerWebhooks(app, service, metrics, store);
     const explorerPage = config.graphqlExplorer ? registerGraphQLExplorer(app, { tokenRequired: config.apiTokens.length > 0 }) : undefined;
     await registerGraphQLRoute(app, {

@@ -62,6 +62,29 @@ forEachSetup('GET /metrics', ABOVE_BANDWIDTH, () => {
     expect(text).not.toMatch(/c-[a-z0-9]{20,}|call_[0-9a-f-]{36}|\+1919/);
   });
 
+  it('with API tokens set, answers only a scrape that presents one, of either scope', async () => {
+    const [all, read] = ['metrics-all-token-0001', 'metrics-read-token-0001'];
+    const service = await startTestService({ API_TOKENS: `${all}:all,${read}:read` });
+    const scrapeWith = async (authorization?: string) => {
+      const response = await fetch(`${service.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      return { status: response.status, text: await response.text(), challenge: response.headers.get('www-authenticate') };
+    };
+    for (const authorization of [undefined, 'Bearer not-a-token-of-ours', `Basic ${Buffer.from(`x:${read}`).toString('base64')}`]) {
+      const refused = await scrapeWith(authorization);
+      expect([authorization, refused.status, JSON.parse(refused.text), refused.challenge]).toEqual([
+        authorization,
+        401,
+        { statusCode: 401, error: 'Unauthorized', message: 'Missing or wrong API token' },
+        'Bearer realm="metrics"',
+      ]);
+    }
+    for (const token of [all, read]) {
+      const scraped = await scrapeWith(`Bearer ${token}`);
+      expect(scraped.status).toBe(200);
+      expect(value(scraped.text, 'catapult_outbox_backlog')).toBe(0);
+    }
+  });
+
   it('reports calls that have not ended by state, the audio waiting on them and the requests not yet sent', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });

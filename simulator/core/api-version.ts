@@ -28,8 +28,6 @@ export interface ApiVersion {
   errorResponse(error: unknown, method: string, path: string): ApiErrorResponse;
   /** The answer to a request no route serves. */
   notFoundResponse(method: string, path: string): ApiErrorResponse;
-  /** The body as the request log keeps it, without secrets (v2's callback passwords); as is when absent. */
-  redactBody?(body: unknown): unknown;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { apiOwning, type ApiVersion } from './api-version.js';
 import type { RequestLog } from './request-log.js';
 import { pathOf } from './request-path.js';
+import { redactSecrets } from './redact-secrets.js';
 
 /**
  * Cross-cutting request handling: every API request is recorded (before anything can refuse it,
@@ -20,8 +21,7 @@ export function installRequestHooks(app: FastifyInstance, deps: { requestLog: Re
   app.addHook('preHandler', async (request) => {
     const record = requestLog.recordOf(request);
     if (!record) return;
-    const api = apiOwning(apis, pathOf(request.url));
-    record.body = api?.redactBody ? api.redactBody(request.body) : request.body;
+    record.body = redactSecrets(request.body);
   });
 
   app.addHook('onResponse', async (request, reply) => {

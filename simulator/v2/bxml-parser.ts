@@ -246,24 +246,3 @@ const SECRET_ATTRIBUTES = new Set(['password', 'fallbackPassword']);
 export function shownAttributes(attributes: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, SECRET_ATTRIBUTES.has(name) ? '*****' : value]));
 }
-
-/** A BXML text with its password attributes masked, for the request log; unparseable text is left as is. */
-export function redactBxml(text: string): string {
-  try {
-    const document = create(text);
-    let changed = false;
-    const visit = (node: DomNode & { setAttribute?: (name: string, value: string) => void }): void => {
-      for (const attribute of node.attributes ?? []) {
-        if (SECRET_ATTRIBUTES.has(attribute.name)) {
-          node.setAttribute?.(attribute.name, '*****');
-          changed = true;
-        }
-      }
-      for (const child of node.childNodes) if (child.nodeType === ELEMENT_NODE) visit(child);
-    };
-    visit(document.root().node as unknown as DomNode);
-    return changed ? document.end({ headless: !text.trimStart().startsWith('<?xml') }) : text;
-  } catch {
-    return text;
-  }
-}

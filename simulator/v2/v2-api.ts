@@ -1,10 +1,8 @@
 import type { ApiErrorResponse, ApiVersion } from '../core/api-version.js';
-import { withoutCredentials } from '../core/callback-url.js';
 import { httpStatusOf } from '../core/error-responses.js';
 import { MalformedJsonError } from '../core/json-body-parser.js';
 import { OAuthError, unsupportedMediaType, V2ApiError, validationError } from './api-error.js';
 import { faultPathOf, isV2Path, TOKEN_PATH } from './api-paths.js';
-import { redactBxml } from './bxml-parser.js';
 import { injectedV2Error } from './injected-errors.js';
 
 /** Any error as a v2 error body (or, on the token endpoint, an OAuth one). */
@@ -20,25 +18,6 @@ function asV2Error(error: unknown): V2ApiError {
 
 function response(error: V2ApiError): ApiErrorResponse {
   return { status: error.status, headers: error.headers, body: error.body };
-}
-
-const SECRET_FIELDS = new Set(['password', 'fallbackPassword', 'client_secret']);
-
-/** Request bodies as the request log keeps them: passwords masked, URLs without `user:pass@`. */
-function redact(body: unknown): unknown {
-  if (typeof body === 'string') {
-    if (body.trimStart().startsWith('<')) return redactBxml(body);
-    return body;
-  }
-  if (Array.isArray(body)) return body.map(redact);
-  if (body === null || typeof body !== 'object') return body;
-  return Object.fromEntries(
-    Object.entries(body).map(([name, value]) => {
-      if (SECRET_FIELDS.has(name) && value !== null && value !== undefined) return [name, '*****'];
-      if (typeof value === 'string' && /^https?:\/\/[^/]*@/i.test(value)) return [name, withoutCredentials(value)];
-      return [name, redact(value)];
-    }),
-  );
 }
 
 /**
@@ -63,5 +42,4 @@ export const V2_API: ApiVersion = {
     return response(asV2Error(error));
   },
   notFoundResponse: (method, path) => response(new V2ApiError(404, 'validation', `The resource ${method} ${path} was not found`)),
-  redactBody: redact,
 };
