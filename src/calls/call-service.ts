@@ -3,7 +3,7 @@ import { CallCommands } from './call-commands.js';
 import type { ProviderEvent } from './call-signal.js';
 import type { CallStore } from './call-store.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import type { CreateCallInput, PlayAudioInput } from './command-input.js';
+import { validCallId, type CreateCallInput, type PlayAudioInput } from './command-input.js';
 import type { DomainLogger } from './domain-logger.js';
 import type { Caller } from './idempotency-keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
@@ -88,15 +88,15 @@ export class CallService {
   }
 
   stopAudio(callId: string): Promise<CallRecord> {
-    return this.commands.stopAudio(callId);
+    return this.commands.stopAudio(validCallId(callId));
   }
 
   hangUpCall(callId: string): Promise<CallRecord> {
-    return this.commands.hangUpCall(callId);
+    return this.commands.hangUpCall(validCallId(callId));
   }
 
   answerCall(callId: string): Promise<CallRecord> {
-    return this.commands.answerCall(callId);
+    return this.commands.answerCall(validCallId(callId));
   }
 
   /**

@@ -3,6 +3,9 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { EventSource } from '../calls/call.js';
 import './enums.js';
 
+/** What one event's `payload` adds to an operation's estimated cost; every other field costs 1. */
+export const PAYLOAD_COST = 5;
+
 @ObjectType({ description: "An entry in a call's event log." })
 export class CallEvent {
   @Field(() => Int, { description: 'Gap-free position in the call’s log, starting at 1.' })
@@ -25,7 +28,9 @@ export class CallEvent {
   @Field(() => Date, { description: 'When this service recorded it.' })
   receivedAt!: Date;
 
-  @Field(() => GraphQLJSONObject, { description: 'The event as received from Bandwidth, or this service’s details.' })
+  // Priced as five fields (see operation-limits.ts): a payload is a whole document, often hundreds
+  // of bytes, so a page of them costs what it returns.
+  @Field(() => GraphQLJSONObject, { description: 'The event as received from Bandwidth, or this service’s details.', complexity: PAYLOAD_COST })
   payload!: Record<string, unknown>;
 
   @Field(() => Boolean, {

@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import type { CallEventRecord, CallRecord, PlaybackRecord } from '../calls/call.js';
 import { CallState, PlaybackStatus } from '../calls/call.js';
 import type { CallCursor, CallStore } from '../calls/call-store.js';
+import { validCallId } from '../calls/command-input.js';
 import { CallConnection } from './call-connection.type.js';
 import { CallEvent } from './call-event.type.js';
 import { CreateCallInput, PlayAudioInput } from './call.input.js';
@@ -17,7 +18,7 @@ const MAX_PAGE = 100;
 export class CallResolver {
   @Query(() => Call, { nullable: true, description: 'A call by our id; null when there is none.' })
   call(@Arg('id', () => ID) id: string, @Ctx() { store }: Context): Promise<CallRecord | null> {
-    return store.getCall(id);
+    return store.getCall(validCallId(id, 'id'));
   }
 
   @Query(() => CallConnection, { description: 'Calls, newest first.' })
@@ -125,7 +126,11 @@ function encodeCursor(call: CallRecord): string {
   return Buffer.from(`${call.createdAt.toISOString()}|${call.id}`).toString('base64url');
 }
 
+/** Our cursors are base64url of an ISO time and a call id: under 100 characters. */
+const MAX_CURSOR_LENGTH = 128;
+
 function decodeCursor(cursor: string): CallCursor {
+  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw badInput('after is not a cursor returned by calls');
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(createdAt ?? '');
   if (!id || Number.isNaN(date.getTime())) throw badInput('after is not a cursor returned by calls');

@@ -12,7 +12,8 @@ export const domainErrors: MiddlewareFn = async (_, next) => {
   }
 };
 
-function toGraphQLError(error: CallError): GraphQLError {
+/** A domain error as GraphQL reports it: its message, and its code and details as extensions. */
+export function toGraphQLError(error: CallError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
 }
 

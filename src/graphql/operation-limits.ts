@@ -41,9 +41,10 @@ export interface OperationLimits {
    */
   maxAliases: number;
   /**
-   * Estimated cost: every field costs 1, and a field with a `first` argument costs its selection
-   * times `first` (the page it can return). Default 20 000, which admits 20 calls with 100 events
-   * each and refuses 100 calls with 1000 events each.
+   * Estimated cost: every field costs 1 (an event's `payload`, a whole document, 5), and a field
+   * with a `first` argument costs its selection times `first` (the page it can return). Default
+   * 20 000, which admits 20 calls with 100 events each, payloads included, and refuses 100 calls
+   * with their 100 events' payloads.
    */
   maxCost: number;
 }
