@@ -39,7 +39,7 @@ export interface RunningServer {
  * simulator it talks to when there are no credentials), the call domain, then HTTP.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, logger.child({ component: 'store' }));
   const closers: Array<() => Promise<void>> = [() => store.close()];
   const bus = await openBus(config, store, logger).catch(async (error: unknown) => {
     await store.close();

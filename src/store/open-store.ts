@@ -1,11 +1,16 @@
 import type { CallStore } from '../calls/call-store.js';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
-/** The store `DATABASE_URL` names, migrated and ready. */
-export function openStore(database: Config['database']): Promise<CallStore> {
+/** The store `DATABASE_URL` names, migrated and ready; `logger` hears of connections PostgreSQL drops. */
+export function openStore(database: Config['database'], logger?: Pick<Logger, 'warn'>): Promise<CallStore> {
   return database.kind === 'postgres'
-    ? openPostgresStore({ url: database.url, schema: database.schema })
+    ? openPostgresStore({
+        url: database.url,
+        schema: database.schema,
+        onConnectionLost: (error) => logger?.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection lost'),
+      })
     : openSqliteStore(database.filename);
 }

@@ -13,6 +13,12 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections per instance; each transaction holds one while it runs. */
   poolSize?: number;
+  /**
+   * Told of each connection the server dropped (a restart, a failover, `pg_terminate_backend`).
+   * The pool replaces the connection on next use, and the request that was using it fails.
+   * @default ignored
+   */
+  onConnectionLost?: (error: Error) => void;
 }
 
 /** Error codes of a transaction that lost a race with another writer and may be run again. */
@@ -35,13 +41,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    // Names the connections in pg_stat_activity, by the schema they serve.
+    application_name: `catapult-voice:${schema}`,
     options: `-c search_path=${schema}`,
     // A database that stops answering must fail requests, not hang them.
     connectionTimeoutMillis: 5000,
     statement_timeout: 15_000,
   });
-  // An idle connection dropped by the server is replaced on next use; it must not crash the process.
-  pool.on('error', () => undefined);
+  // A connection the server drops emits 'error'; with no listener that is an uncaught exception and
+  // the process exits. The pool listens to idle connections itself; one checked out (inside a
+  // transaction, between two of its queries) has only the listener added here.
+  const lost = options.onConnectionLost ?? (() => undefined);
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool }, schema) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'postgres', schema);

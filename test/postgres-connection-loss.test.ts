@@ -1,0 +1,102 @@
+import { afterEach, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from './support/backend.js';
+import { CREATE_CALL, FROM, GET_CALL, HANG_UP, ANSWERS, file, type CallView } from './support/documents.js';
+import { forEachSetup } from './support/matrix.js';
+import { spawnService } from './support/service-process.js';
+import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
+import { disposeAll, onDispose, postGraphQL, waitFor, type GraphQLResponse } from './support/test-service.js';
+
+afterEach(disposeAll);
+
+const CALLS = 20;
+
+/** Ends every connection the service holds to PostgreSQL, as a database restart or failover does; returns how many. */
+async function terminateConnections(admin: pg.Client, schema: string): Promise<number> {
+  const { rows } = await admin.query<{ count: string }>(
+    'select count(pg_terminate_backend(pid)) as count from pg_stat_activity where application_name = $1',
+    [`catapult-voice:${schema}`],
+  );
+  return Number(rows[0]!.count);
+}
+
+forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['postgres'] }, () => {
+  it('never stops the service: every call completes whole, nothing is applied twice, and it is ready again', async () => {
+    const bandwidth = await standaloneBandwidth();
+    const service = await spawnService(bandwidth.env);
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    onDispose(() => admin.end());
+    const schema = bandwidth.env.DATABASE_SCHEMA!;
+
+    /** A client that retries what failed, as one should: the same idempotency key never dials twice. */
+    const retried = async <T>(what: string, document: string, variables: Record<string, unknown>): Promise<T> => {
+      let last: GraphQLResponse<T> | undefined;
+      return waitFor(
+        what,
+        async () => {
+          last = await postGraphQL<T>(service.url, document, variables, API_TOKEN).catch(() => undefined);
+          return last?.data && !last.errors ? last.data : undefined;
+        },
+        30_000,
+      );
+    };
+
+    // Three cuts while the calls are being created, dialled, answered and played.
+    const cuts: number[] = [];
+    const cutter = (async () => {
+      for (let i = 0; i < 3; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        cuts.push(await terminateConnections(admin, schema));
+      }
+    })();
+    onDispose(() => cutter.catch(() => undefined));
+    const created = await Promise.all(
+      Array.from({ length: CALLS }, (_, i) =>
+        retried<{ createCall: CallView }>(`call ${i} to be created`, CREATE_CALL, {
+          input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file(`a${i}`, 40) }, { fileUrl: file(`b${i}`, 40) }], idempotencyKey: `loss-${i}` },
+        }),
+      ),
+    );
+    const ids = created.map((c) => c.createCall.id);
+    await waitFor(
+      'every file to be played',
+      async () => {
+        for (const id of ids) {
+          const { data } = await postGraphQL<{ call: CallView }>(service.url, GET_CALL, { id }, API_TOKEN).catch(() => ({ data: undefined }));
+          if (!data?.call?.playbacks.every((p) => p.status === 'DONE')) return false;
+        }
+        return true;
+      },
+      60_000,
+    );
+    await cutter;
+    // Each cut found connections to end: the service held some throughout.
+    expect(cuts.filter((count) => count > 0)).toHaveLength(3);
+
+    for (const id of ids) await retried(`call ${id} to be hung up`, HANG_UP, { callId: id });
+    const log = `query($id: ID!) { call(id: $id) { state bandwidthCallId events(first: 1000) { sequence type applied } } }`;
+    for (const id of ids) {
+      const { call } = await waitFor(
+        `call ${id} to complete`,
+        async () => {
+          const { data } = await postGraphQL<{ call: CallView & { events: Array<{ sequence: number; type: string; applied: boolean }> } }>(service.url, log, { id }, API_TOKEN);
+          return data?.call.state === 'COMPLETED' ? data : undefined;
+        },
+        30_000,
+      );
+      expect(call.events.map((e) => e.sequence)).toEqual(call.events.map((_, i) => i + 1));
+      expect(call.events.filter((e) => e.type === 'call.dialed')).toHaveLength(1);
+      expect(call.events.filter((e) => e.type === 'answer' && e.applied)).toHaveLength(1);
+    }
+    // One create per call at Bandwidth, whatever was retried.
+    const creates = (await bandwidth.sim<Array<{ method: string; path: string; status: number }>>('GET', '/control/requests')).filter(
+      (r) => r.method === 'POST' && /\/calls$/.test(r.path) && r.status < 300,
+    );
+    expect(creates).toHaveLength(CALLS);
+
+    expect(service.child.exitCode).toBeNull();
+    expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    expect(service.output()).toContain('database connection lost');
+  }, 120_000);
+});
