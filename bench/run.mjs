@@ -109,6 +109,8 @@ async function startService() {
     ...(BACKEND === 'postgres'
       ? { DATABASE_URL: BENCH_DATABASE_URL, DATABASE_SCHEMA: BENCH_SCHEMA, REDIS_URL: BENCH_REDIS_URL, REDIS_PREFIX: BENCH_SCHEMA }
       : { DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}` }),
+    // SQLITE_SYNCHRONOUS=full measures the cost of an fsync per commit.
+    ...(process.env.SQLITE_SYNCHRONOUS ? { SQLITE_SYNCHRONOUS: process.env.SQLITE_SYNCHRONOUS } : {}),
     LOG_LEVEL: 'silent',
     MUTATION_RATE_LIMIT: '0',
     OUTBOUND_CALLS_PER_SECOND: '1000',

@@ -25,7 +25,7 @@ export interface Config {
   callConsole: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
-  database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema: string };
+  database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string };
   /** Redis for change notifications across instances; undefined runs on the in-process bus. */
   redis?: { url: string; prefix: string };
   /** Names this instance in outbox leases; stable across restarts. */
@@ -130,10 +130,19 @@ function webhookCredentials(env: Env, mode: 'real' | 'simulator'): { username: s
   return { username: 'bandwidth', password: randomBytes(18).toString('base64url') };
 }
 
+/**
+ * When SQLite makes a commit durable. `normal` (WAL's usual setting): a committed transaction
+ * survives a crash of the process, but a power loss or OS crash may take the last few commits
+ * with it. `full`: an fsync per commit, so they survive that too, at a cost per commit.
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+
 /** Just the database settings (`npm run migrate` needs nothing else). */
 export function databaseConfig(env: Env = process.env): Config['database'] {
   const value = env.DATABASE_URL?.trim();
-  if (!value) return { kind: 'sqlite', filename: resolve('data', 'calls.sqlite') };
+  const synchronous = (env.SQLITE_SYNCHRONOUS?.trim().toLowerCase() || 'normal') as SqliteSynchronous;
+  if (synchronous !== 'normal' && synchronous !== 'full') throw new ConfigError('SQLITE_SYNCHRONOUS must be normal or full');
+  if (!value) return { kind: 'sqlite', filename: resolve('data', 'calls.sqlite'), synchronous };
   if (/^postgres(ql)?:\/\//i.test(value)) {
     if (!URL.canParse(value)) throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
     const schema = env.DATABASE_SCHEMA?.trim() || 'public';
@@ -142,11 +151,11 @@ export function databaseConfig(env: Env = process.env): Config['database'] {
   }
   const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(value);
   const filename = match ? match[1]! : value;
-  if (filename === ':memory:') return { kind: 'sqlite', filename };
+  if (filename === ':memory:') return { kind: 'sqlite', filename, synchronous };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(filename)) {
     throw new ConfigError('DATABASE_URL must be a SQLite file path (sqlite:path/to/file.sqlite) or a postgres:// URL');
   }
-  return { kind: 'sqlite', filename: resolve(filename) };
+  return { kind: 'sqlite', filename: resolve(filename), synchronous };
 }
 
 function redisConfig(env: Env): Config['redis'] {

@@ -28,8 +28,14 @@ describe('configuration', () => {
     expect(config.port).toBe(4000);
     expect(config.bandwidth.mode).toBe('simulator');
     expect(config.apiTokens).toEqual([]);
-    expect(config.database).toEqual({ kind: 'sqlite', filename: expect.stringMatching(/data[/\\]calls\.sqlite$/) });
+    expect(config.database).toEqual({ kind: 'sqlite', filename: expect.stringMatching(/data[/\\]calls\.sqlite$/), synchronous: 'normal' });
     expect(config.webhook.password.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('makes SQLite fsync every commit with SQLITE_SYNCHRONOUS=full, and refuses other words', () => {
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'full' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'full' });
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'NORMAL' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'normal' });
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' })).toThrow('SQLITE_SYNCHRONOUS must be normal or full');
   });
 
   it('selects PostgreSQL for a postgres:// DATABASE_URL, in DATABASE_SCHEMA', () => {

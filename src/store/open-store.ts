@@ -5,12 +5,15 @@ import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 /** The store `DATABASE_URL` names, migrated and ready; `logger` hears of connections PostgreSQL drops. */
-export function openStore(database: Config['database'], logger?: Pick<Logger, 'warn'>): Promise<CallStore> {
+export function openStore(database: Config['database'], logger?: Pick<Logger, 'warn' | 'info'>): Promise<CallStore> {
   return database.kind === 'postgres'
     ? openPostgresStore({
         url: database.url,
         schema: database.schema,
         onConnectionLost: (error) => logger?.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection lost'),
       })
-    : openSqliteStore(database.filename);
+    : openSqliteStore(database.filename, {
+        synchronous: database.synchronous,
+        onOpen: (settings) => logger?.info({ database: 'sqlite', ...settings }, 'store opened'),
+      });
 }

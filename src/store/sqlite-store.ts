@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { CallStore } from '../calls/call-store.js';
+import type { SqliteSynchronous } from '../config.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlCallStore } from './sql-call-store.js';
@@ -14,13 +15,30 @@ import { withStatementCache } from './sqlite-statement-cache.js';
  * WAL lets readers (subscriptions replaying a log) proceed while a webhook writes; the busy
  * timeout covers another process holding the file briefly (a migration, a backup).
  */
-export async function openSqliteStore(filename: string): Promise<CallStore> {
+export interface SqliteStoreOptions {
+  /**
+   * When a commit is durable (see `SqliteSynchronous` in config.ts).
+   * @default 'normal'
+   */
+  synchronous?: SqliteSynchronous;
+  /** Hears the settings the connection runs with, read back from SQLite. */
+  onOpen?: (settings: { journalMode: string; synchronous: string }) => void;
+}
+
+/** What `PRAGMA synchronous` answers, by name. */
+const SYNCHRONOUS_NAMES = ['off', 'normal', 'full', 'extra'];
+
+export async function openSqliteStore(filename: string, options: SqliteStoreOptions = {}): Promise<CallStore> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const sqlite = new SQLite(filename);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  options.onOpen?.({
+    journalMode: String(sqlite.pragma('journal_mode', { simple: true })),
+    synchronous: SYNCHRONOUS_NAMES[Number(sqlite.pragma('synchronous', { simple: true }))] ?? 'unknown',
+  });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db as Kysely<unknown>);
