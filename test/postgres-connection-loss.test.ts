@@ -1,11 +1,12 @@
 import { afterEach, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { TEST_DATABASE_URL } from './support/backend.js';
+import { TEST_DATABASE_URL, storageEnv } from './support/backend.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { CREATE_CALL, FROM, GET_CALL, HANG_UP, ANSWERS, file, type CallView } from './support/documents.js';
 import { forEachSetup } from './support/matrix.js';
 import { spawnService } from './support/service-process.js';
 import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.js';
-import { disposeAll, onDispose, postGraphQL, waitFor, type GraphQLResponse } from './support/test-service.js';
+import { disposeAll, onDispose, postGraphQL, startTestService, waitFor, type GraphQLResponse } from './support/test-service.js';
 
 afterEach(disposeAll);
 
@@ -99,4 +100,37 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
     expect(service.output()).toContain('database connection lost');
   }, 120_000);
+
+  it('reports not-ready while PostgreSQL cannot be reached, fails requests with a code meanwhile, and recovers by itself', async () => {
+    const database = new URL(TEST_DATABASE_URL);
+    const proxy = await startTcpProxy(`http://${database.hostname}:${database.port || 5432}`);
+    onDispose(() => proxy.close());
+    const viaProxy = new URL(TEST_DATABASE_URL);
+    viaProxy.port = new URL(proxy.url).port;
+    // In this process: a connection error nobody listens to would fail the whole test file.
+    const service = await startTestService({ ...storageEnv(), DATABASE_URL: viaProxy.toString() });
+    const before = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+    expect(before.errors).toBeUndefined();
+    const ready = async () => {
+      const response = await fetch(`${service.url}/readyz`);
+      return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+    };
+    expect((await ready()).status).toBe(200);
+
+    proxy.cut();
+    await waitFor('/readyz to report the store failing', async () => {
+      const { status, body } = await ready();
+      return status === 503 && body.checks.store === 'failing';
+    });
+    const during = await service.gql(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+    expect(during.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+
+    proxy.restore();
+    await waitFor('/readyz to be ready again', async () => (await ready()).status === 200, 15_000);
+    const after = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+    expect(after.errors).toBeUndefined();
+    const earlier = await service.gql<{ call: CallView }>(GET_CALL, { id: before.data!.createCall.id });
+    expect(earlier.data!.call.id).toBe(before.data!.createCall.id);
+  });
 });
