@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withoutCredentials } from './callback-url.js';
-import { redactSecrets } from './redact-secrets.js';
 import type { CallEngine } from './call-engine.js';
 import type { ApiFaults } from './api-faults.js';
 import type { CallbackFaults } from './callback-faults.js';
@@ -97,7 +96,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
 
   app.get('/control/requests', async (request) => requestLog.list(parseRequestsQuery(request.query)));
 
-  app.get('/control/calls/:callId/callbacks', async (request: CallRequest) => redactSecrets(requireCall(request.params.callId).callbacks.attempts));
+  app.get('/control/calls/:callId/callbacks', async (request: CallRequest) => requireCall(request.params.callId).callbacks.attempts);
 
   app.post(
     '/control/calls/:callId/callbacks/:index/redeliver',

@@ -4,7 +4,6 @@ import type { CallEngine } from './call-engine.js';
 import type { CallbackFaults } from './callback-faults.js';
 import { ControlError, requireCall } from './control-error.js';
 import { parseApiFaultRules, parseCallbackFaults, parseReleaseOrder } from './fault-schemas.js';
-import { redactSecrets } from './redact-secrets.js';
 
 export interface FaultRouteDependencies {
   engine: CallEngine;
@@ -49,10 +48,10 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRouteDepend
   app.post('/control/calls/:callId/hold', async (request: CallRequest) => {
     const call = requireCall(engine, request.params.callId);
     call.callbacks.hold();
-    return { callId: call.id, holding: true, held: redactSecrets(call.callbacks.heldCallbacks) };
+    return { callId: call.id, holding: true, held: call.callbacks.heldCallbacks };
   });
 
-  app.get('/control/calls/:callId/held', async (request: CallRequest) => redactSecrets(requireCall(engine, request.params.callId).callbacks.heldCallbacks));
+  app.get('/control/calls/:callId/held', async (request: CallRequest) => requireCall(engine, request.params.callId).callbacks.heldCallbacks);
 
   app.post('/control/calls/:callId/release', async (request: CallRequest) => {
     const call = requireCall(engine, request.params.callId);

@@ -1,4 +1,3 @@
-import { withoutCredentials } from '../core/callback-url.js';
 import type { WebhookMethod } from './bxml-parser.js';
 import type { WebhookTarget } from './call-data.js';
 
@@ -49,20 +48,9 @@ export class V2Applications {
     return application;
   }
 
-  /** As the control API shows them: URLs without credentials, the password masked. */
-  list(): Record<string, unknown>[] {
-    return [...this.applications.values()].map((application) => this.view(application));
-  }
-
-  view(application: V2Application): Record<string, unknown> {
-    const url = (value: string | undefined) => (value === undefined ? undefined : withoutCredentials(value));
-    return {
-      ...application,
-      callInitiatedCallbackUrl: url(application.callInitiatedCallbackUrl),
-      callInitiatedFallbackUrl: url(application.callInitiatedFallbackUrl),
-      callStatusCallbackUrl: url(application.callStatusCallbackUrl),
-      password: application.password === undefined ? undefined : '*****',
-    };
+  /** For the control API, which shows them without their credentials (`redactSecrets`). */
+  list(): V2Application[] {
+    return [...this.applications.values()];
   }
 }
 

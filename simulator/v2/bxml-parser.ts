@@ -239,10 +239,3 @@ export function parseBxml(text: string, options: { root: BxmlRoot; baseUrl?: str
   const redirect = verbs.findIndex((verb) => verb.verb === 'Redirect');
   return { root: options.root, verbs: redirect === -1 ? verbs : verbs.slice(0, redirect + 1) };
 }
-
-const SECRET_ATTRIBUTES = new Set(['password', 'fallbackPassword']);
-
-/** Attributes as the control API shows them: passwords masked like Bandwidth masks them. */
-export function shownAttributes(attributes: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, SECRET_ATTRIBUTES.has(name) ? '*****' : value]));
-}

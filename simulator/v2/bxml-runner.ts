@@ -5,7 +5,7 @@ import { mediaDurationMs } from '../core/media-duration.js';
 import { pause } from '../core/pause.js';
 import type { SimulatorSettings } from '../core/settings.js';
 import type { SimCall } from '../core/sim-call.js';
-import { shownAttributes, type BxmlDocument, type BxmlVerb } from './bxml-parser.js';
+import type { BxmlDocument, BxmlVerb } from './bxml-parser.js';
 import { requireV2Data, type ExecutedVerb, type V2CallData, type WebhookTarget } from './call-data.js';
 import { redirectEvent } from './event-payloads.js';
 import { fetchBxml, type BxmlReply } from './webhooks.js';
@@ -103,7 +103,7 @@ export class BxmlRunner {
 
   private begin(document: number, verb: BxmlVerb): ExecutedVerb {
     const text = verb.verb === 'PlayAudio' ? verb.url : verb.verb === 'SpeakSentence' || verb.verb === 'Tag' ? verb.text : undefined;
-    const record: ExecutedVerb = { document, verb: verb.verb, attributes: shownAttributes(verb.attributes), text, startedAt: new Date().toISOString() };
+    const record: ExecutedVerb = { document, verb: verb.verb, attributes: verb.attributes, text, startedAt: new Date().toISOString() };
     this.data.executed.push(record);
     return record;
   }

@@ -18,7 +18,7 @@ export interface ExecutedVerb {
   /** Counts the call's BXML documents from 1: a redirect or an update starts the next one. */
   document: number;
   verb: string;
-  /** As written, passwords masked. */
+  /** As written (the control API masks the passwords). */
   attributes: Record<string, string>;
   /** The URL of `<PlayAudio>` (resolved), the sentence of `<SpeakSentence>`, the text of `<Tag>`. */
   text?: string;

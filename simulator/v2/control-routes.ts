@@ -78,7 +78,7 @@ export function registerV2ControlRoutes(app: FastifyInstance, deps: V2ControlDep
 
   app.put('/control/v2/applications/:applicationId', async (request: FastifyRequest<{ Params: { applicationId: string } }>) => {
     const config = parseOrThrow(applicationSchema, request.body ?? {}) as V2ApplicationConfig;
-    return applications.view(applications.configure(request.params.applicationId, config));
+    return applications.configure(request.params.applicationId, config);
   });
 
   app.get('/control/oauth/tokens', async () => tokens.list());
