@@ -6,6 +6,7 @@ import { BANDWIDTH_API, type BandwidthApi } from './support/bandwidth-api.js';
 import { ANSWERS, CREATE_CALL, FROM, HANG_UP, file, type CallView } from './support/documents.js';
 import { disposeAll, onDispose, startTestService, waitFor } from './support/test-service.js';
 import { realBandwidthEnv } from './support/standalone-bandwidth.js';
+import { captureLog } from './support/log-capture.js';
 import { forEachSetup } from './support/matrix.js';
 
 afterEach(disposeAll);
@@ -88,13 +89,11 @@ forEachSetup('secrets', ({ api }) => {
   });
 
   it('put in a query string by a careless client are neither logged nor echoed', async () => {
-    const lines: string[] = [];
-    const logStream = new PassThrough();
-    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const log = captureLog();
     // The built-in simulator: only the webhook password and the API token are in play here.
     const service = await startTestService(
       { LOG_LEVEL: 'trace', WEBHOOK_USERNAME: 'bandwidth', WEBHOOK_PASSWORD: SECRETS.WEBHOOK_PASSWORD!, API_TOKENS: SECRETS.API_TOKENS! },
-      { logStream },
+      { logStream: log.stream },
     );
     const inQuery = { token: SECRETS.API_TOKENS!, password: SECRETS.WEBHOOK_PASSWORD! };
     const webhookPath = BANDWIDTH_API === 'v2' ? '/webhooks/bandwidth/v2/answer' : '/webhooks/bandwidth';
@@ -120,7 +119,7 @@ forEachSetup('secrets', ({ api }) => {
     await new Promise((resolve) => socket.once('close', resolve));
     await service.stop();
 
-    const logs = lines.join('');
+    const logs = log.text();
     expect(logs).toContain('"path":"/nothing"');
     for (const [name, secret] of Object.entries(inQuery)) {
       expect([name, logs.includes(secret), replies.some((reply) => reply.includes(secret))]).toEqual([name, false, false]);

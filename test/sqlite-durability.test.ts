@@ -1,5 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from '@jest/globals';
+import { captureLog } from './support/log-capture.js';
 import { forEachSetup } from './support/matrix.js';
 import { disposeAll, startTestService } from './support/test-service.js';
 
@@ -7,12 +7,10 @@ afterEach(disposeAll);
 
 /** The `store opened` line of a service started with `env`: the settings SQLite itself reports. */
 async function storeSettings(env: Record<string, string>): Promise<Record<string, unknown>> {
-  const lines: string[] = [];
-  const logStream = new PassThrough();
-  logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const service = await startTestService({ LOG_LEVEL: 'info', ...env }, { logStream });
+  const log = captureLog();
+  const service = await startTestService({ LOG_LEVEL: 'info', ...env }, { logStream: log.stream });
   await service.stop();
-  const opened = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'store opened');
+  const opened = log.entries().find((entry) => entry.msg === 'store opened');
   expect(opened).toBeDefined();
   return opened!;
 }

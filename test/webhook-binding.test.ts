@@ -1,8 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from '@jest/globals';
 import { BANDWIDTH_API, PROVIDER_CALL_ID, v2Account } from './support/bandwidth-api.js';
 import { filesRequested } from './support/standalone-bandwidth.js';
 import { CREATE_CALL, FROM, file, type CallView } from './support/documents.js';
+import { captureLog } from './support/log-capture.js';
 import { forEachSetup } from './support/matrix.js';
 import { metricValue, scrapeMetrics } from './support/metrics.js';
 import { disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
@@ -21,12 +21,10 @@ interface Harness {
 }
 
 async function start(env: Record<string, string> = {}): Promise<Harness> {
-  const lines: string[] = [];
-  const logStream = new PassThrough();
-  logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const service = await startTestService({ ...WEBHOOK, LOG_LEVEL: 'warn', ...env }, { logStream });
+  const log = captureLog();
+  const service = await startTestService({ ...WEBHOOK, LOG_LEVEL: 'warn', ...env }, { logStream: log.stream });
   for (const to of RINGS) await service.sim('PUT', `/control/scripts/${encodeURIComponent(to)}`, { outcome: 'answer', afterMs: 600_000 });
-  return { service, warnings: () => lines.map((line) => JSON.parse(line) as Record<string, any>) };
+  return { service, warnings: log.entries };
 }
 
 async function ringingCall(h: Harness, to: string, audio: string[] = []): Promise<CallView> {

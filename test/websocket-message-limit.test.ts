@@ -1,6 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { afterEach, expect, it, jest } from '@jest/globals';
 import WebSocket from 'ws';
+import { captureLog } from './support/log-capture.js';
 import { ABOVE_BANDWIDTH, forEachSetup } from './support/matrix.js';
 import { disposeAll, onDispose, startTestService, waitFor, type TestService } from './support/test-service.js';
 
@@ -24,12 +24,10 @@ async function openSocket(service: TestService): Promise<{ socket: WebSocket; re
 
 forEachSetup('WebSocket messages', ABOVE_BANDWIDTH, () => {
   it('are held to the HTTP body limit: one over it closes its socket with 1009 and one warn line, nothing on stderr', async () => {
-    const lines: string[] = [];
-    const logStream = new PassThrough();
-    logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const log = captureLog();
     const consoleError = jest.spyOn(console, 'error');
     onDispose(async () => consoleError.mockRestore());
-    const service = await startTestService({ LOG_LEVEL: 'info' }, { logStream });
+    const service = await startTestService({ LOG_LEVEL: 'info' }, { logStream: log.stream });
 
     const within = await openSocket(service);
     const padding = 'x'.repeat(LIMIT - 200);
@@ -47,12 +45,12 @@ forEachSetup('WebSocket messages', ABOVE_BANDWIDTH, () => {
     expect(within.socket.readyState).toBe(WebSocket.OPEN);
     await service.stop();
 
-    const entries = lines.map((line) => JSON.parse(line) as Record<string, any>);
+    const entries = log.entries();
     const socketErrors = entries.filter((entry) => entry.msg === 'websocket closed on a client error');
     expect(socketErrors).toHaveLength(20);
     expect(socketErrors[0]).toMatchObject({ level: 40, error: { message: 'Max payload size exceeded', code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } });
     expect(entries.filter((entry) => entry.level >= 50)).toEqual([]);
-    expect(lines.join('')).not.toContain('"stack"');
+    expect(log.text()).not.toContain('"stack"');
     expect(consoleError).not.toHaveBeenCalled();
   });
 });

@@ -83,9 +83,12 @@ export const playAudioInput = z.object({
 });
 export type PlayAudioInput = z.input<typeof playAudioInput>;
 
+const callIdArguments = { callId: z.object({ callId }), id: z.object({ id: callId }) };
+
 /** A call id as a client gave it, checked: throws `BAD_USER_INPUT` naming `field` when it cannot be one. */
-export function validCallId(value: string, field = 'callId'): string {
-  return validate(z.object({ [field]: callId }), { [field]: value })[field] as string;
+export function validCallId(value: string, field: 'callId' | 'id' = 'callId'): string {
+  validate(callIdArguments[field], { [field]: value });
+  return value;
 }
 
 /** Parses input or throws a `BAD_USER_INPUT` error that names every offending field. */

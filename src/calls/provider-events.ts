@@ -42,28 +42,18 @@ export class ProviderEvents {
     const now = this.work.clock();
     let outcome: IngestResult = { status: 'unmatched' };
     const requests = await this.work.commit(async (tx) => {
+      const keepAside = (reason: string) =>
+        tx.recordUnmatchedEvent({ receivedAt: now, providerCallId: event.providerCallId, eventType: event.type, reason, payload: event.payload });
       const found = await locate(tx, event);
       if (found && 'refused' in found) {
-        await tx.recordUnmatchedEvent({
-          receivedAt: now,
-          providerCallId: event.providerCallId,
-          eventType: event.type,
-          reason: found.refused,
-          payload: event.payload,
-        });
+        await keepAside(found.refused);
         outcome = { status: 'rejected', reason: found.refused };
         return undefined;
       }
       const located = found?.call;
       if (!located) {
         if (event.signal.kind !== 'incoming') {
-          await tx.recordUnmatchedEvent({
-            receivedAt: now,
-            providerCallId: event.providerCallId,
-            eventType: event.type,
-            reason: 'no call with this id or tag',
-            payload: event.payload,
-          });
+          await keepAside('no call with this id or tag');
           return undefined;
         }
         const mutation = newInboundCall(event, event.signal, now);

@@ -5,8 +5,7 @@ import { CallEvent } from './call-event.type.js';
 import { callUpdateStream } from './call-streams.js';
 import { Call } from './call.type.js';
 import type { Context } from './context.type.js';
-import { toGraphQLError } from './errors.js';
-import { CallError } from '../calls/call-errors.js';
+import { asGraphQLError } from './errors.js';
 import { validCallId } from '../calls/command-input.js';
 
 interface CallEventsArgs {
@@ -55,9 +54,7 @@ async function requireCall(context: Context, callId: string): Promise<void> {
   try {
     validCallId(callId);
   } catch (error) {
-    // Subscribing runs outside the resolver middleware that converts domain errors.
-    if (error instanceof CallError) throw toGraphQLError(error);
-    throw error;
+    throw asGraphQLError(error);
   }
   if (!(await context.store.getCall(callId))) {
     throw new GraphQLError(`No call with id ${callId}`, { extensions: { code: 'NOT_FOUND', callId } });

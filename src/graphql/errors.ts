@@ -7,14 +7,16 @@ export const domainErrors: MiddlewareFn = async (_, next) => {
   try {
     return await next();
   } catch (error) {
-    if (error instanceof CallError) throw toGraphQLError(error);
-    throw error;
+    throw asGraphQLError(error);
   }
 };
 
-/** A domain error as GraphQL reports it: its message, and its code and details as extensions. */
-export function toGraphQLError(error: CallError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
+/**
+ * A domain error as GraphQL reports it (its message, its code and details as extensions); any
+ * other error as it is. For code that runs outside the resolver middleware (subscribing).
+ */
+export function asGraphQLError(error: unknown): unknown {
+  return error instanceof CallError ? new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } }) : error;
 }
 
 /** Codes whose messages are written for clients; any other error's message stays on the server. */

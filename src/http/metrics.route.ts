@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiToken } from '../config.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { bearerToken, matchApiToken } from './credentials.js';
+import { identifyCaller } from './caller.js';
+import { bearerToken } from './credentials.js';
 
 export interface MetricsRouteOptions {
   /**
@@ -16,7 +17,7 @@ export interface MetricsRouteOptions {
 /** `GET /metrics`: Prometheus exposition. It holds counts and durations only, never a phone number, id or credential. */
 export function registerMetricsRoute(app: FastifyInstance, metrics: ServiceMetrics, options: MetricsRouteOptions): void {
   app.get('/metrics', async (request, reply) => {
-    if (options.apiTokens.length > 0 && !matchApiToken(bearerToken(request.headers.authorization), options.apiTokens)) {
+    if (!identifyCaller(bearerToken(request.headers.authorization), request.ip, options.apiTokens)) {
       reply.header('www-authenticate', 'Bearer realm="metrics"');
       return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Missing or wrong API token' });
     }

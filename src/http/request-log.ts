@@ -3,23 +3,12 @@ import { fastify, type FastifyReply, type FastifyRequest } from 'fastify';
 /**
  * Fastify's request log lines, naming the path and never the query string: a careless client
  * puts a token or a webhook password there (`/graphql?token=…`), and Fastify's own lines log the
- * whole URL, at `info`, and in every 5xx.
+ * whole URL. (Its 404 and error lines come from handlers the app replaces: see app.ts.)
  */
 export class PathOnlyLogController extends fastify.LogController {
   override incomingRequest(request: FastifyRequest): void {
     if (this.isLogDisabled(request)) return;
     request.log.info({ request: describe(request) }, 'incoming request');
-  }
-
-  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(request)) return;
-    if (reply.statusCode >= 500) reply.log.error({ request: describe(request), res: reply, err: error }, error.message);
-    else reply.log.info({ res: reply, err: { message: error.message } }, error.message);
-  }
-
-  override routeNotFound(request: FastifyRequest): void {
-    if (this.isLogDisabled(request)) return;
-    request.log.info(`Route ${request.method}:${pathOf(request.url)} not found`);
   }
 
   override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {

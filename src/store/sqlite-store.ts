@@ -34,7 +34,7 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  sqlite.pragma(`synchronous = ${options.synchronous ?? 'normal'}`);
   options.onOpen?.({
     journalMode: String(sqlite.pragma('journal_mode', { simple: true })),
     synchronous: SYNCHRONOUS_NAMES[Number(sqlite.pragma('synchronous', { simple: true }))] ?? 'unknown',
