@@ -64,6 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       callsPerSecond: config.calls.perSecond,
       instanceId: config.instanceId,
       outboxLeaseMs: config.outboxLeaseMs,
+      outboxSweepPage: config.outboxSweepPage,
       logger: logger.child({ component: 'calls' }),
     });
     closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));

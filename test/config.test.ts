@@ -114,6 +114,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'postgres://localhost/db', DATABASE_SCHEMA: 'Drop Table' }, /^DATABASE_SCHEMA/],
     [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL/],
     [{ OUTBOX_LEASE_MS: '10' }, /^OUTBOX_LEASE_MS/],
+    [{ OUTBOX_SWEEP_PAGE: '0' }, /^OUTBOX_SWEEP_PAGE/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

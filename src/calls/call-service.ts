@@ -31,6 +31,11 @@ export interface CallServiceOptions {
   instanceId?: string;
   /** How long an instance holds an outbox entry it is sending before another may take over. */
   outboxLeaseMs?: number;
+  /**
+   * Outbox entries a sweep claims per query; a sweep pages through all of them.
+   * @default 500
+   */
+  outboxSweepPage?: number;
   /** Injected so tests can control time; defaults to the wall clock. */
   clock?: () => Date;
 }
@@ -68,6 +73,7 @@ export class CallService {
       logger: options.logger,
       callsPerSecond: options.callsPerSecond ?? 1,
       leaseMs,
+      sweepPage: options.outboxSweepPage ?? 500,
     });
   }
 

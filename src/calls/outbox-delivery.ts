@@ -10,8 +10,6 @@ import type { UnitOfWork } from './unit-of-work.js';
 import { ProviderError, type VoiceGateway } from './voice-gateway.js';
 
 const OK: EffectOutcome = { ok: true };
-/** Outbox entries claimed per query by a sweep. */
-const OUTBOX_PAGE = 500;
 
 export interface OutboxDeliveryOptions {
   work: UnitOfWork;
@@ -21,6 +19,8 @@ export interface OutboxDeliveryOptions {
   callsPerSecond: number;
   /** How long an outbox entry stays leased; a sweep runs every half of it. */
   leaseMs: number;
+  /** Outbox entries claimed per query by a sweep. */
+  sweepPage: number;
 }
 
 /**
@@ -94,15 +94,15 @@ export class OutboxDelivery {
   private async sweep(): Promise<number> {
     let claimed = 0;
     // Pages follow the id: the claim also renews this instance's own leases, so without the cursor
-    // 500 entries of ours still pending (calls queued under the dial rate) came back as the
+    // a page of entries of ours still pending (calls queued under the dial rate) came back as the
     // first page every time, and the sweep never ended.
     let afterId = 0;
     for (;;) {
-      const items = await this.work.store.claimOutbox(this.work.lease(), this.work.clock(), OUTBOX_PAGE, afterId);
+      const items = await this.work.store.claimOutbox(this.work.lease(), this.work.clock(), this.options.sweepPage, afterId);
       const fresh = items.filter((item) => !this.inFlight.has(item.id));
       for (const item of fresh) void this.dispatch(item);
       claimed += fresh.length;
-      if (items.length < OUTBOX_PAGE) return claimed;
+      if (items.length < this.options.sweepPage) return claimed;
       afterId = items.at(-1)!.id;
     }
   }
