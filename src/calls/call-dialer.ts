@@ -7,6 +7,10 @@ export type DialResult =
   /** Try again at `notBefore`; `pauseMs` holds every other call back too (the provider's rate limit). */
   | { kind: 'retry'; notBefore: Date; pauseMs?: number };
 
+/** First wait before a dial whose attempt failed on our side (the store) is tried again; it doubles up to the cap. */
+const FAILED_ATTEMPT_BACKOFF_MS = 500;
+const FAILED_ATTEMPT_BACKOFF_CAP_MS = 8000;
+
 export interface CallDialerOptions {
   /**
    * Outbound calls started per second at most. Bandwidth allows one per second per number and
@@ -22,6 +26,8 @@ interface Waiting {
   item: OutboxItem;
   firstAttempt?: (result: DialResult) => void;
   finished: () => void;
+  /** Attempts in a row that failed on our side. */
+  failures?: number;
 }
 
 /**
@@ -109,8 +115,17 @@ export class CallDialer {
     try {
       result = await this.options.dial(waiting.item);
     } catch (error) {
-      this.options.logger.error({ callId: waiting.item.callId, err: { message: (error as Error).message } }, 'dialling failed');
-      result = { kind: 'done', error };
+      // Our side failed (the store, mid-attempt): the caller hears of it, and the call is tried
+      // again here after a back-off rather than left to the next outbox sweep, half a lease away.
+      // A later attempt finds out by the call's tag whether this one reached the provider.
+      const failures = (waiting.failures ?? 0) + 1;
+      const retryInMs = Math.min(FAILED_ATTEMPT_BACKOFF_CAP_MS, FAILED_ATTEMPT_BACKOFF_MS * 2 ** (failures - 1));
+      this.options.logger.error({ callId: waiting.item.callId, err: { message: (error as Error).message }, retryInMs }, 'dialling failed');
+      waiting.firstAttempt?.({ kind: 'done', error });
+      if (this.stopped) return waiting.finished();
+      const notBefore = new Date(Date.now() + retryInMs);
+      this.insert({ item: { ...waiting.item, notBefore }, finished: waiting.finished, failures });
+      return;
     }
     waiting.firstAttempt?.(result);
     if (result.kind === 'retry' && !this.stopped) {

@@ -125,6 +125,28 @@ describe('a request to the provider', () => {
   });
 });
 
+describe('a dial that failed on our side', () => {
+  it('is tried again by the dialler after a back-off, which adopts the call the failed attempt placed', async () => {
+    const domain = callDomain();
+    const release = domain.gateway.hold('createCall');
+    const creating = domain.service.createCall({ from: FROM, to: TO });
+    await until(() => domain.gateway.requestsOf('createCall').length === 1, 'the create');
+    // The provider placed the call, but the store fails as its answer is written down.
+    domain.store.failNextCommit(new Error('connection terminated'));
+    release();
+    const call = await creating;
+    expect(call.state).toBe('REQUESTED');
+
+    // Not left for the outbox sweep (half a lease, 15 s): the dialler itself tries again.
+    await until(async () => (await domain.call(call.id)).state === 'RINGING', 'the call to ring', 5000);
+    expect(await domain.call(call.id)).toMatchObject({ providerCallId: domain.gateway.providerCallIdOf(call.id) });
+    expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['createCall', 'findCallByTag']);
+    expect(await domain.log(call.id)).toEqual(['call.requested', 'call.dialing', 'call.dialing', 'call.dialed']);
+    await domain.service.idle();
+    expect(domain.store.outbox()).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })]);
+  });
+});
+
 describe('a dial whose outcome is unknown', () => {
   it('is looked up by its tag, and the call the provider placed is adopted instead of dialled twice', async () => {
     const domain = callDomain();

@@ -90,10 +90,11 @@ export function callDomain(options: Partial<CallServiceOptions> = {}): CallDomai
 
 /**
  * Waits until `condition` holds, letting pending promises, immediates and timers run; fails after
- * a second, so a wait for something that never comes fails fast.
+ * `timeoutMs` (a second unless a timer of the domain's own must run first), so a wait for
+ * something that never comes fails fast.
  */
-export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + 1000;
+export async function until(condition: () => boolean | Promise<boolean>, what = 'the condition', timeoutMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
