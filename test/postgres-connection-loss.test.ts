@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { TEST_DATABASE_URL, storageEnv } from './support/backend.js';
+import { informationalWebhook } from './support/bandwidth-api.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { CREATE_CALL, FROM, GET_CALL, HANG_UP, ANSWERS, file, type CallView } from './support/documents.js';
 import { forEachSetup } from './support/matrix.js';
@@ -9,6 +10,9 @@ import { API_TOKEN, standaloneBandwidth } from './support/standalone-bandwidth.j
 import { disposeAll, onDispose, postGraphQL, startTestService, waitFor, type GraphQLResponse } from './support/test-service.js';
 
 afterEach(disposeAll);
+
+const WEBHOOK = { WEBHOOK_USERNAME: 'bandwidth', WEBHOOK_PASSWORD: 'connection-loss-password' };
+const WEBHOOK_AUTHORIZATION = `Basic ${Buffer.from(`${WEBHOOK.WEBHOOK_USERNAME}:${WEBHOOK.WEBHOOK_PASSWORD}`).toString('base64')}`;
 
 const CALLS = 20;
 
@@ -87,8 +91,10 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
         30_000,
       );
       expect(call.events.map((e) => e.sequence)).toEqual(call.events.map((_, i) => i + 1));
-      expect(call.events.filter((e) => e.type === 'call.dialed')).toHaveLength(1);
-      expect(call.events.filter((e) => e.type === 'answer' && e.applied)).toHaveLength(1);
+      // Counted beside the whole log, so that a failure shows the log.
+      const types = call.events.map((e) => `${e.type}${e.applied ? '' : ' (not applied)'}`);
+      const count = (type: string): number => types.filter((t) => t === type).length;
+      expect({ id, dialed: count('call.dialed') + count('call.dialed (not applied)'), answered: count('answer'), types }).toEqual({ id, dialed: 1, answered: 1, types });
     }
     // One create per call at Bandwidth, whatever was retried.
     const creates = (await bandwidth.sim<Array<{ method: string; path: string; status: number }>>('GET', '/control/requests')).filter(
@@ -108,7 +114,7 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
     const viaProxy = new URL(TEST_DATABASE_URL);
     viaProxy.port = new URL(proxy.url).port;
     // In this process: a connection error nobody listens to would fail the whole test file.
-    const service = await startTestService({ ...storageEnv(), DATABASE_URL: viaProxy.toString() });
+    const service = await startTestService({ ...storageEnv(), DATABASE_URL: viaProxy.toString(), ...WEBHOOK });
     const before = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
     expect(before.errors).toBeUndefined();
     const ready = async () => {
@@ -122,8 +128,16 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
       const { status, body } = await ready();
       return status === 503 && body.checks.store === 'failing';
     });
+    // "Try again later", not a fault: a coded error for clients, 503 for Bandwidth's webhooks.
     const during = await service.gql(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
-    expect(during.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(during.errors?.[0]?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', reason: 'unreachable' });
+    const webhook = informationalWebhook(before.data!.createCall, 1, service.server.simulator!);
+    const delivered = await fetch(`${service.url}${webhook.path}`, {
+      method: 'POST',
+      headers: { authorization: WEBHOOK_AUTHORIZATION, 'content-type': 'application/json' },
+      body: JSON.stringify(webhook.body),
+    });
+    expect([delivered.status, await delivered.json()]).toEqual([503, { statusCode: 503, error: 'Service Unavailable', message: 'storage unavailable' }]);
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
 
     proxy.restore();

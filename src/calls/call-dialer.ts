@@ -40,6 +40,8 @@ export class CallDialer {
   private readonly intervalMs: number;
   private nextSlotAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Calls whose attempt failed on our side, each waiting out its back-off. */
+  private readonly retries = new Set<NodeJS.Timeout>();
   private stopped = false;
 
   constructor(private readonly options: CallDialerOptions) {
@@ -69,6 +71,9 @@ export class CallDialer {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    // Their outbox entries stay pending: the next start's sweep sends them.
+    for (const retry of this.retries) clearTimeout(retry);
+    this.retries.clear();
   }
 
   async idle(): Promise<void> {
@@ -123,8 +128,14 @@ export class CallDialer {
       this.options.logger.error({ callId: waiting.item.callId, err: { message: (error as Error).message }, retryInMs }, 'dialling failed');
       waiting.firstAttempt?.({ kind: 'done', error });
       if (this.stopped) return waiting.finished();
-      const notBefore = new Date(Date.now() + retryInMs);
-      this.insert({ item: { ...waiting.item, notBefore }, finished: waiting.finished, failures });
+      // Back in its place once the back-off is over (its due time unchanged): not behind every call
+      // queued meanwhile, which may be many seconds of dial slots away.
+      const retry = setTimeout(() => {
+        this.retries.delete(retry);
+        this.insert({ item: waiting.item, finished: waiting.finished, failures });
+        this.pump();
+      }, retryInMs);
+      this.retries.add(retry);
       return;
     }
     waiting.firstAttempt?.(result);

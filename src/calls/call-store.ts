@@ -29,6 +29,22 @@ export interface UnmatchedEvent {
 }
 
 /**
+ * The store cannot serve a request now, for a reason outside the request: its disk is full or
+ * read-only, its server unreachable. Nothing of the request was kept; sent again later, it may
+ * succeed. Any other store error is a fault.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    /** What is wrong, in a few words safe to log ('disk full', 'read-only', 'unreachable'). */
+    readonly reason: string,
+    options: { cause: unknown },
+  ) {
+    super(`storage unavailable: ${reason}`, options);
+  }
+}
+
+/**
  * Persistence for calls, their audio queues and their event logs.
  *
  * Every change goes through {@link CallStore.transaction}; an implementation must make a

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
 import { CallError, CallErrorCode } from '../calls/call-errors.js';
+import { StoreUnavailableError } from '../calls/call-store.js';
 
 /** Turns the domain's deliberate errors into GraphQL errors with a stable `extensions.code`. */
 export const domainErrors: MiddlewareFn = async (_, next) => {
@@ -16,7 +17,15 @@ export const domainErrors: MiddlewareFn = async (_, next) => {
  * other error as it is. For code that runs outside the resolver middleware (subscribing).
  */
 export function asGraphQLError(error: unknown): unknown {
-  return error instanceof CallError ? new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } }) : error;
+  if (error instanceof CallError) return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details } });
+  // Nothing was done; the same request may succeed shortly (with its idempotency key, at most once).
+  if (error instanceof StoreUnavailableError) {
+    return new GraphQLError('Storage is unavailable; nothing was done, try again shortly', {
+      originalError: error,
+      extensions: { code: 'SERVICE_UNAVAILABLE', reason: error.reason },
+    });
+  }
+  return error;
 }
 
 /** Codes whose messages are written for clients; any other error's message stays on the server. */
@@ -27,6 +36,7 @@ const PUBLIC_CODES = new Set<string>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   // Operation limits (operation-limits.ts): the message says which limit, extensions.limit how much.
   'DOCUMENT_TOO_LARGE',
   'TOO_MANY_TOKENS',

@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket';
 import { STATUS_CODES } from 'node:http';
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../calls/call-store.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { PathOnlyLogController, pathOf } from './request-log.js';
@@ -86,6 +87,11 @@ function logSocketError(error: Error, _socket: unknown, request: FastifyRequest)
  * message; anything else is a 500 whose message stays in the log, since it may name internals.
  */
 function answerErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Nothing of the request was kept: 503 tells Bandwidth (and a load balancer) to try again later.
+  if (error instanceof StoreUnavailableError) {
+    request.log.warn({ reason: error.reason }, 'storage unavailable');
+    return reply.code(503).send({ statusCode: 503, error: STATUS_CODES[503], message: 'storage unavailable' });
+  }
   const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) {
     request.log.error({ err: error }, 'request failed');

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
 
 /** Transactions committed together at the most; bounds how long one batch holds the database. */
@@ -59,7 +59,16 @@ export class GroupCommit {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 1) {
       const [only] = batch;
-      await this.db.transaction().execute(only!.work).then(only!.resolve, only!.reject);
+      let trx;
+      try {
+        trx = await this.db.startTransaction().execute();
+        const value = await only!.work(trx);
+        await trx.commit().execute();
+        only!.resolve(value);
+      } catch (error) {
+        await rollBack(trx);
+        only!.reject(error);
+      }
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -81,7 +90,7 @@ export class GroupCommit {
       }
       await trx.commit().execute();
     } catch (error) {
-      if (trx && !trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
+      await rollBack(trx);
       for (const item of batch) item.reject(error);
       return;
     }
@@ -91,4 +100,13 @@ export class GroupCommit {
       else item.reject(outcome.error);
     }
   }
+}
+
+/**
+ * Rolls back what a failure left open. SQLite ends the transaction itself on some errors (a full
+ * disk, an I/O error, at the commit): the rollback then fails with "no transaction is active",
+ * which must not hide the error that says why (Kysely's own `transaction()` lets it).
+ */
+async function rollBack(trx: ControlledTransaction<Database> | undefined): Promise<void> {
+  if (trx && !trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
 }

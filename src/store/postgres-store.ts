@@ -61,7 +61,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: true, isConflict: isPostgresConflict });
+  return new SqlCallStore(db, { lockRows: true, isConflict: isPostgresConflict, unavailable: postgresUnavailable });
 }
 
 /** PostgreSQL as Kysely speaks it, introspecting the store's own schema only (see SchemaScopedIntrospector). */
@@ -94,4 +94,26 @@ async function createSchema(url: string, schema: string): Promise<void> {
 function isPostgresConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && CONFLICT_CODES.has(code);
+}
+
+/** Socket errors of a server that cannot be reached. */
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A server that cannot be reached, is shutting down, is out of disk or is read-only (a standby
+ * after a failover): by SQLSTATE, socket error, or what node-postgres says of a lost connection
+ * (it gives those no code).
+ */
+function postgresUnavailable(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (code === '53100') return 'disk full';
+    if (code === '25006') return 'read-only';
+    if (code.startsWith('08') || code.startsWith('57P') || UNREACHABLE_ERRNOS.has(code)) return 'unreachable';
+    if (code.startsWith('53')) return 'out of resources';
+  }
+  if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(message)) {
+    return 'unreachable';
+  }
+  return undefined;
 }

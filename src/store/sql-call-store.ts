@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CallEventRecord, CallRecord, PlaybackRecord } from '../calls/call.js';
 import { LIVE_CALL_STATES, PlaybackStatus as PLAYBACK_STATUSES } from '../calls/call.js';
-import type { CallStore, CallStoreTransaction, LiveWork, ListCallsQuery, OutboxLease, UnmatchedEvent } from '../calls/call-store.js';
+import { StoreUnavailableError, type CallStore, type CallStoreTransaction, type LiveWork, type ListCallsQuery, type OutboxLease, type UnmatchedEvent } from '../calls/call-store.js';
 import { OutboxStatus, type OutboxItem } from '../calls/outbox.js';
 import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
@@ -10,7 +10,11 @@ import { toCall, toEvent, toOutboxItem, toPlayback } from './row-mapping.js';
 import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
 
 
-/** The call store over any Kysely dialect whose tables match {@link Database}. */
+/**
+ * The call store over any Kysely dialect whose tables match {@link Database}. An error that says
+ * the database cannot serve requests now is raised as {@link StoreUnavailableError}, so callers
+ * answer "try again later" (HTTP 503) instead of "fault".
+ */
 export class SqlCallStore implements CallStore {
   private readonly groupCommit: GroupCommit | undefined;
 
@@ -24,11 +28,17 @@ export class SqlCallStore implements CallStore {
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
     const run = (trx: Transaction<Database>): Promise<T> => work(new SqlTransaction(trx, this.traits));
-    return this.groupCommit ? this.groupCommit.run(run) : this.db.transaction().execute(run);
+    return (this.groupCommit ? this.groupCommit.run(run) : this.db.transaction().execute(run)).catch(this.unavailable);
   }
 
+  /** Rethrows `error`, as {@link StoreUnavailableError} when it says the database cannot serve requests now. */
+  private readonly unavailable = (error: unknown): never => {
+    const reason = this.traits.unavailable(error);
+    throw reason ? new StoreUnavailableError(reason, { cause: error }) : error;
+  };
+
   async getCall(id: string): Promise<CallRecord | null> {
-    const row = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst().catch(this.unavailable);
     return row ? toCall(row) : null;
   }
 
@@ -44,17 +54,17 @@ export class SqlCallStore implements CallStore {
         ]),
       );
     }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first).execute();
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first).execute().catch(this.unavailable);
     return rows.map(toCall);
   }
 
   async getPlayback(id: string): Promise<PlaybackRecord | null> {
-    const row = await this.db.selectFrom('playbacks').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('playbacks').selectAll().where('id', '=', id).executeTakeFirst().catch(this.unavailable);
     return row ? toPlayback(row) : null;
   }
 
   async listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
-    return listPlaybacksOf(this.db, callId);
+    return listPlaybacksOf(this.db, callId).catch(this.unavailable);
   }
 
   async listEvents(callId: string, afterSequence: number, limit: number): Promise<CallEventRecord[]> {
@@ -65,12 +75,13 @@ export class SqlCallStore implements CallStore {
       .where('sequence', '>', afterSequence)
       .orderBy('sequence', 'asc')
       .limit(limit)
-      .execute();
+      .execute()
+      .catch(this.unavailable);
     return rows.map(toEvent);
   }
 
   async listUnmatchedEvents(limit: number): Promise<UnmatchedEvent[]> {
-    const rows = await this.db.selectFrom('unmatched_events').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db.selectFrom('unmatched_events').selectAll().orderBy('id', 'desc').limit(limit).execute().catch(this.unavailable);
     return rows.map((row) => ({
       receivedAt: new Date(row.received_at),
       providerCallId: row.provider_call_id,
@@ -106,7 +117,7 @@ export class SqlCallStore implements CallStore {
         .returningAll()
         .execute();
       return rows.map(toOutboxItem).sort((a, b) => a.id - b.id);
-    });
+    }).catch(this.unavailable);
   }
 
   async listSilentCalls(before: Date, limit: number): Promise<CallRecord[]> {
@@ -117,7 +128,8 @@ export class SqlCallStore implements CallStore {
       .where('updated_at', '<', before.toISOString())
       .orderBy('updated_at')
       .limit(limit)
-      .execute();
+      .execute()
+      .catch(this.unavailable);
     return rows.map(toCall);
   }
 
@@ -152,7 +164,8 @@ export class SqlCallStore implements CallStore {
     const result = await this.db
       .deleteFrom('idempotency_keys')
       .where('created_at', '<', before.toISOString())
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch(this.unavailable);
     return Number(result.numDeletedRows);
   }
 

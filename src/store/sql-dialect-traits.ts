@@ -12,4 +12,9 @@ export interface SqlDialectTraits {
    * a single-connection database, where they would run one after the other anyway.
    */
   groupCommit?: boolean;
+  /**
+   * Why the database cannot serve requests now, when an error says so (a full or read-only disk,
+   * an unreachable server), in a few words; undefined for any other error.
+   */
+  unavailable(error: unknown): string | undefined;
 }

@@ -46,11 +46,21 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict, groupCommit: true });
+  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict, groupCommit: true, unavailable: sqliteUnavailable });
 }
 
 /** SQLite runs one transaction at a time, so only a unique key taken meanwhile can be a lost race. */
 function isSqliteConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_BUSY';
+}
+
+/** A disk that is full, read-only or failing: the file cannot be written now, and may be later. */
+function sqliteUnavailable(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (code === 'SQLITE_FULL') return 'disk full';
+  if (code.startsWith('SQLITE_READONLY')) return 'read-only';
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN')) return 'disk failing';
+  return undefined;
 }

@@ -10,13 +10,14 @@ export type FormatError = (formatted: GraphQLFormattedError, error?: unknown) =>
  * Masks what the client must not see, and drops "Did you mean …?" schema hints when introspection
  * is off, since they give the schema away just the same.
  */
-export function errorFormatter(log: Pick<FastifyBaseLogger, 'error'>, introspection: boolean): FormatError {
+export function errorFormatter(log: Pick<FastifyBaseLogger, 'error' | 'warn'>, introspection: boolean): FormatError {
   return (formatted, error) => {
     const masked = maskError(formatted);
     // What the client is not told goes to the log, where whoever runs the service can read it.
     if (masked.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       log.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL operation failed unexpectedly');
     }
+    if (masked.extensions?.code === 'SERVICE_UNAVAILABLE') log.warn({ reason: masked.extensions.reason, path: formatted.path }, 'storage unavailable');
     return introspection ? masked : withoutSchemaHints(masked);
   };
 }

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { onDispose } from './test-service.js';
+
+const run = promisify(execFile);
+
+/** A filesystem of its own, small enough to fill, that can also be turned read-only. */
+export interface SmallDisk {
+  dir: string;
+  /** Writes a filler file until the filesystem has no space left. */
+  fill(): void;
+  /** Removes the filler: the space is back. */
+  free(): void;
+  readOnly(): Promise<void>;
+  readWrite(): Promise<void>;
+}
+
+/**
+ * Mounts a tmpfs of `sizeKib` on a fresh directory (unmounted after the test). A real filesystem
+ * running out of space or turning read-only, as a full volume or a remount after an I/O error
+ * does; root ignores file modes, but not a read-only mount. Needs root (as CI runs), and fails,
+ * not skips, without it.
+ */
+export async function mountSmallDisk(sizeKib: number): Promise<SmallDisk> {
+  const dir = mkdtempSync(join(tmpdir(), 'small-disk-'));
+  await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeKib}k`, 'tmpfs', dir]);
+  onDispose(async () => {
+    await run('umount', ['--lazy', dir]);
+    rmdirSync(dir);
+  });
+  const filler = join(dir, 'filler');
+  const remount = async (mode: 'ro' | 'rw'): Promise<void> => void (await run('mount', ['-o', `remount,${mode}`, dir]));
+  return {
+    dir,
+    fill() {
+      const fd = openSync(filler, 'a');
+      const block = Buffer.alloc(4096, 1);
+      try {
+        for (;;) writeSync(fd, block);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      } finally {
+        closeSync(fd);
+      }
+    },
+    free() {
+      rmSync(filler, { force: true });
+    },
+    readOnly: () => remount('ro'),
+    readWrite: () => remount('rw'),
+  };
+}
