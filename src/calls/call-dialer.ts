@@ -1,3 +1,4 @@
+import { waitAfterFailures } from './failure-backoff.js';
 import type { OutboxItem } from './outbox.js';
 
 /** How one dial attempt ended, as far as the queue is concerned. */
@@ -6,10 +7,6 @@ export type DialResult =
   | { kind: 'done'; error?: unknown }
   /** Try again at `notBefore`; `pauseMs` holds every other call back too (the provider's rate limit). */
   | { kind: 'retry'; notBefore: Date; pauseMs?: number };
-
-/** First wait before a dial whose attempt failed on our side (the store) is tried again; it doubles up to the cap. */
-const FAILED_ATTEMPT_BACKOFF_MS = 500;
-const FAILED_ATTEMPT_BACKOFF_CAP_MS = 8000;
 
 export interface CallDialerOptions {
   /**
@@ -124,7 +121,7 @@ export class CallDialer {
       // again here after a back-off rather than left to the next outbox sweep, half a lease away.
       // A later attempt finds out by the call's tag whether this one reached the provider.
       const failures = (waiting.failures ?? 0) + 1;
-      const retryInMs = Math.min(FAILED_ATTEMPT_BACKOFF_CAP_MS, FAILED_ATTEMPT_BACKOFF_MS * 2 ** (failures - 1));
+      const retryInMs = waitAfterFailures(failures);
       this.options.logger.error({ callId: waiting.item.callId, err: { message: (error as Error).message }, retryInMs }, 'dialling failed');
       waiting.firstAttempt?.({ kind: 'done', error });
       if (this.stopped) return waiting.finished();

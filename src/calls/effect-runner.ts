@@ -1,6 +1,10 @@
 import type { OutboxItem } from './outbox.js';
 
-export type EffectOutcome = { ok: true } | { ok: false; error: unknown };
+/**
+ * How an attempt at a request went. `unfinished`: it failed on our side (the store, before or after
+ * the provider was asked), so the outbox entry is still pending and the attempt is to be made again.
+ */
+export type EffectOutcome = { ok: true } | { ok: false; error: unknown; unfinished?: boolean };
 
 interface Logger {
   error(obj: object, msg?: string): void;
@@ -25,7 +29,7 @@ export class EffectRunner {
     const outcome = previous.then(() =>
       this.perform(item).catch((error: unknown): EffectOutcome => {
         this.logger.error({ callId: item.callId, outboxId: item.id, err: { message: (error as Error).message } }, 'request failed');
-        return { ok: false, error };
+        return { ok: false, error, unfinished: true };
       }),
     );
     this.tails.set(item.callId, outcome);

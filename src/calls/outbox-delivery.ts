@@ -3,6 +3,7 @@ import { CallDialer } from './call-dialer.js';
 import { endingForHangupCause } from './call-state-machine.js';
 import type { DomainLogger } from './domain-logger.js';
 import { EffectRunner, type EffectOutcome } from './effect-runner.js';
+import { waitAfterFailures } from './failure-backoff.js';
 import { OutboundDial } from './outbound-dial.js';
 import { OutboxStatus, type OutboxItem } from './outbox.js';
 import { describeError, providerErrorPayload } from './provider-failure.js';
@@ -36,6 +37,9 @@ export class OutboxDelivery {
   /** Outbox entries this instance is sending or has queued, so a sweep never dispatches one twice. */
   private readonly inFlight = new Set<number>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Requests whose attempt failed on our side, each waiting out its back-off. */
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly options: OutboxDeliveryOptions) {
     this.work = options.work;
@@ -69,7 +73,7 @@ export class OutboxDelivery {
     const settled = (): void => void this.inFlight.delete(item.id);
     if (item.effect.kind !== 'create') {
       const outcome = this.runner.enqueue(item);
-      void outcome.finally(settled);
+      void outcome.then((result) => this.againIfUnfinished(item, result, 1, settled));
       return outcome;
     }
     const { immediate, firstAttempt, finished } = this.dialer.submit(item);
@@ -87,8 +91,26 @@ export class OutboxDelivery {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.sweeper);
     this.dialer.stop();
+    // Their entries stay pending: the next start's sweep sends them.
+    for (const retry of this.retries) clearTimeout(retry);
+    this.retries.clear();
+  }
+
+  /**
+   * Makes an attempt that failed on our side again after a back-off, as the next sweep would but
+   * sooner; as a later attempt, a play is first checked against what the provider reported.
+   */
+  private againIfUnfinished(item: OutboxItem, result: EffectOutcome, failures: number, settled: () => void): void {
+    if (result.ok || !result.unfinished || this.stopped) return settled();
+    const retry = setTimeout(() => {
+      this.retries.delete(retry);
+      const again = { ...item, attempts: item.attempts + 1 };
+      void this.runner.enqueue(again).then((next) => this.againIfUnfinished(again, next, failures + 1, settled));
+    }, waitAfterFailures(failures));
+    this.retries.add(retry);
   }
 
   private async sweep(): Promise<number> {

@@ -147,6 +147,26 @@ describe('a dial that failed on our side', () => {
   });
 });
 
+describe('a request other than a dial that failed on our side', () => {
+  it('is made again after a back-off, not left for the outbox sweep', async () => {
+    const domain = callDomain();
+    const call = await placeCall(domain, ['hello']);
+    const release = domain.gateway.hold('playAudio');
+    await domain.service.ingest(domain.bw.answer(call));
+    await until(() => domain.gateway.requestsOf('playAudio').length === 1, 'the play request');
+    // The provider took the request, but the store fails as its answer is written down.
+    domain.store.failNextCommit(new Error('connection terminated'));
+    release();
+
+    // Its outcome unrecorded, the play is sent again (Bandwidth never reported it started).
+    await until(() => domain.store.outbox().at(-1)!.status === 'done', 'the play to be done', 5000);
+    expect(domain.gateway.requestsOf('playAudio')).toHaveLength(2);
+    expect(domain.store.outbox().at(-1)).toMatchObject({ effect: { kind: 'play' }, status: 'done', attempts: 2 });
+    const [playback] = await domain.store.listPlaybacks(call.id);
+    expect(playback).toMatchObject({ status: 'PLAYING' });
+  });
+});
+
 describe('a dial whose outcome is unknown', () => {
   it('is looked up by its tag, and the call the provider placed is adopted instead of dialled twice', async () => {
     const domain = callDomain();
