@@ -7,22 +7,19 @@ import { onDispose } from './test-service.js';
 
 const run = promisify(execFile);
 
-/** A filesystem of its own, small enough to fill, that can also be turned read-only. */
+/** A filesystem of its own, small enough to fill. */
 export interface SmallDisk {
   dir: string;
   /** Writes a filler file until the filesystem has no space left. */
   fill(): void;
   /** Removes the filler: the space is back. */
   free(): void;
-  readOnly(): Promise<void>;
-  readWrite(): Promise<void>;
 }
 
 /**
- * Mounts a tmpfs of `sizeKib` on a fresh directory (unmounted after the test). A real filesystem
- * running out of space or turning read-only, as a full volume or a remount after an I/O error
- * does; root ignores file modes, but not a read-only mount. Needs root (as CI runs), and fails,
- * not skips, without it.
+ * Mounts a tmpfs of `sizeKib` on a fresh directory (unmounted after the test): a real filesystem
+ * running out of space, as a full volume does. Needs root (as CI runs), and fails, not skips,
+ * without it.
  */
 export async function mountSmallDisk(sizeKib: number): Promise<SmallDisk> {
   const dir = mkdtempSync(join(tmpdir(), 'small-disk-'));
@@ -32,7 +29,6 @@ export async function mountSmallDisk(sizeKib: number): Promise<SmallDisk> {
     rmdirSync(dir);
   });
   const filler = join(dir, 'filler');
-  const remount = async (mode: 'ro' | 'rw'): Promise<void> => void (await run('mount', ['-o', `remount,${mode}`, dir]));
   return {
     dir,
     fill() {
@@ -49,7 +45,5 @@ export async function mountSmallDisk(sizeKib: number): Promise<SmallDisk> {
     free() {
       rmSync(filler, { force: true });
     },
-    readOnly: () => remount('ro'),
-    readWrite: () => remount('rw'),
   };
 }
