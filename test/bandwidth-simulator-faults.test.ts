@@ -264,12 +264,10 @@ describe('holding and releasing a call’s callbacks', () => {
 
   /** The held callbacks once there are at least `count` (audio events fire on a timer, just after the request). */
   async function heldEvents(callId: string, count: number): Promise<string[]> {
-    const deadline = Date.now() + 2000;
-    let held: Json[] = (await control(h, 'GET', `/calls/${callId}/held`)).json;
-    while (held.length < count && Date.now() < deadline) {
-      await sleep(10);
-      held = (await control(h, 'GET', `/calls/${callId}/held`)).json;
-    }
+    const held: Json[] = await waitFor(`${count} held callbacks of ${callId}`, async () => {
+      const now: Json[] = (await control(h, 'GET', `/calls/${callId}/held`)).json;
+      return now.length >= count ? now : undefined;
+    });
     return held.map((callback) => (callback.body.status ? `${callback.eventType}:${callback.body.status}` : callback.eventType));
   }
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { sleep } from './support/simulator-harness.js';
 import { waitFor } from './support/wait-for.js';
 import {
   ACCOUNT_ID,
@@ -12,6 +11,7 @@ import {
   response,
   useV2Harness,
   v2api,
+  verbRunning,
   type V2Harness,
 } from './support/simulator-v2-harness.js';
 
@@ -204,8 +204,7 @@ describe('v2 far-end numbers', () => {
   it('the far end hangs up through the control API: disconnect hangup, the running verb cut', async () => {
     h.hooks.on('/answer', response('<Pause duration="100"/>'));
     const callId = await createV2Call(h);
-    await h.hooks.waitForEvent(callId, 'answer');
-    await sleep(20);
+    await verbRunning(h, callId, 'Pause');
     expect((await control(h, 'POST', `/calls/${callId}/hangup`)).status).toBe(200);
     expect((await disconnected(h, callId)).body.cause).toBe('hangup');
     expect(await executed(h, callId)).toMatchObject([{ verb: 'Pause', outcome: 'call-ended' }]);

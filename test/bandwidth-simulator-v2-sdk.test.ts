@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { Bxml, CallStateEnum, CallsApi, Configuration } from 'bandwidth-sdk';
-import { sleep } from './support/simulator-harness.js';
 import {
   ACCOUNT_ID,
   API_USER,
@@ -14,6 +13,7 @@ import {
   disconnected,
   response,
   useV2Harness,
+  verbRunning,
   type V2Harness,
 } from './support/simulator-v2-harness.js';
 
@@ -69,11 +69,12 @@ describe('bandwidth-sdk CallsApi against the v2 simulator', () => {
     expect(redirected.status).toBe(200);
     expect(redirected.data).toBe('');
     expect((await h.hooks.waitForEvent(callId, 'redirect')).body.tag).toBe('redirected');
+    await verbRunning(h, callId, 'Pause', 2);
 
     const bxml = new Bxml.Bxml([new Bxml.SpeakSentence('This is a test sentence.'), new Bxml.Pause({ duration: 100 })]).toBxml();
     const replaced = await calls.updateCallBxml(ACCOUNT_ID, callId, bxml);
     expect(replaced.status).toBe(204);
-    await sleep(20);
+    await verbRunning(h, callId, 'Pause', 3);
 
     const hungUp = await calls.updateCall(ACCOUNT_ID, callId, { state: CallStateEnum.Completed });
     expect(hungUp.status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { sleep } from './support/simulator-harness.js';
+import { waitFor } from './support/wait-for.js';
 import {
   ACCOUNT_ID,
   APPLICATION_ID,
@@ -17,6 +17,7 @@ import {
   send,
   useV2Harness,
   v2api,
+  verbRunning,
   type V2Harness,
 } from './support/simulator-v2-harness.js';
 
@@ -102,9 +103,8 @@ describe('v2 API: OAuth client credentials', () => {
       expect(reply.json.expires_in).toBe(1);
       const auth = `Bearer ${reply.json.access_token}`;
       expect((await v2api(h, 'GET', '/calls', { auth })).status).toBe(200);
-      await sleep(1100);
+      await waitFor('the token to expire', async () => (await control(h, 'GET', '/oauth/tokens')).json.at(-1).state === 'expired');
       expect((await v2api(h, 'GET', '/calls', { auth })).status).toBe(401);
-      expect((await control(h, 'GET', '/oauth/tokens')).json.at(-1).state).toBe('expired');
     } finally {
       await control(h, 'PATCH', '/settings', { oauthTokenTtlSeconds: 3600 });
     }
@@ -235,8 +235,7 @@ describe('v2 API: updating calls', () => {
     h.hooks.on('/answer', response('<Pause duration="100"/>'));
     h.hooks.on('/redirect', response('<PlayAudio>https://audio.example.com/next.mp3?durationMs=20</PlayAudio>'));
     const callId = await createV2Call(h, { tag: 'before' });
-    await h.hooks.waitForEvent(callId, 'answer');
-    await sleep(30);
+    await verbRunning(h, callId, 'Pause');
     const reply = await v2api(h, 'POST', `/calls/${callId}`, { body: { state: 'active', redirectUrl: `${h.hooks.url}/redirect`, tag: 'after', username: 'r', password: 'pw' } });
     expect(reply.status).toBe(200);
     const redirect = await h.hooks.waitForEvent(callId, 'redirect');
@@ -254,8 +253,7 @@ describe('v2 API: updating calls', () => {
   it('replaces the BXML with PUT …/bxml: 204, the running verb interrupted', async () => {
     h.hooks.on('/answer', response('<Pause duration="100"/>'));
     const callId = await createV2Call(h);
-    await h.hooks.waitForEvent(callId, 'answer');
-    await sleep(30);
+    await verbRunning(h, callId, 'Pause');
     const xml = '<?xml version="1.0" encoding="UTF-8"?><Bxml><SpeakSentence>Hi</SpeakSentence><Hangup/></Bxml>';
     const reply = await v2api(h, 'PUT', `/calls/${callId}/bxml`, { rawBody: xml, contentType: 'application/xml' });
     expect(reply.status).toBe(204);

@@ -7,6 +7,7 @@ import {
   type RedisCallChangeBusLogger,
 } from '../src/change-bus/redis-change-bus.js';
 import { linkToRedis, startRedisServer, type RedisServer, type RedisServerOptions } from './support/redis-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -85,15 +86,6 @@ class Ears {
   }
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 afterEach(() => database.clear());
 
@@ -196,7 +188,7 @@ describe('the Redis call change bus', () => {
     expect(await onB.hear('the ring after the restart')).toEqual(changeOf(ended));
     expect(await everyCallOnB.hear('the ring after the restart')).toEqual(changeOf(ended));
 
-    await waitFor('the publishing instance to reconnect', () => a.bus.ping());
+    await waitFor('the publishing instance to reconnect', () => a.bus.ping(), 10_000);
     const later = aCall('call-1', { lastSequence: 8 });
     a.bus.publish(changeOf(later));
     expect(await onB.hear('a change published after the restart', (change) => change.sequence === 8)).toEqual(changeOf(later));
@@ -212,7 +204,7 @@ describe('the Redis call change bus', () => {
     b.bus.subscribe(null, everyCallOnB.listener);
 
     link.cut();
-    await waitFor('the instance to notice its link is down', async () => !(await a.bus.ping()));
+    await waitFor('the instance to notice its link is down', async () => !(await a.bus.ping()), 10_000);
     const missed = aCall('call-9', { lastSequence: 5 });
     a.bus.publish(changeOf(missed));
     await waitFor('the failed publish', () => a.logger.entries.find((entry) => /could not publish/.test(entry.message ?? '')));
@@ -230,7 +222,7 @@ describe('the Redis call change bus', () => {
     expect(await bus.ping()).toBe(false);
 
     await redis.restart();
-    await waitFor('ping to be true again', () => bus.ping());
+    await waitFor('ping to be true again', () => bus.ping(), 10_000);
     await bus.close();
     expect(await bus.ping()).toBe(false);
   });

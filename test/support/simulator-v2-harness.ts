@@ -198,6 +198,17 @@ export async function controlCall(h: V2Harness, callId: string): Promise<Json> {
   return reply.json;
 }
 
+/**
+ * Waits until the call is executing `verb` of BXML document `document` (the first to reply, unless
+ * said) and returns its record: the webhook that carried that BXML has arrived before the
+ * simulator has read the reply, so an action meant to cut a running verb waits for this first.
+ */
+export function verbRunning(h: V2Harness, callId: string, verb: string, document = 1): Promise<Json> {
+  return waitFor(`${verb} of document ${document} to run on ${callId}`, async () =>
+    ((await controlCall(h, callId)).bxml as Json[]).find((step) => step.document === document && step.verb === verb && step.outcome == null),
+  );
+}
+
 /** Waits until the call has ended (its `disconnect` was sent), and returns that webhook. */
 export function disconnected(h: V2Harness, callId: string, timeoutMs?: number): Promise<Webhook> {
   return h.hooks.waitForEvent(callId, 'disconnect', timeoutMs);
