@@ -82,5 +82,6 @@ export function initialSettings(options: SimulatorOptions): SimulatorSettings {
     callRateLimit: DEFAULT_SETTINGS.callRateLimit,
     bxmlTimeScale: options.bxmlTimeScale ?? DEFAULT_SETTINGS.bxmlTimeScale,
     oauthTokenTtlSeconds: DEFAULT_SETTINGS.oauthTokenTtlSeconds,
+    callRecordsDelayMs: DEFAULT_SETTINGS.callRecordsDelayMs,
   };
 }

@@ -34,6 +34,7 @@ export interface Config {
   outboxLeaseMs: number;
   /** Outbox entries a sweep claims per query: fewer means smaller reads, more means fewer round trips. */
   outboxSweepPage: number;
+  unconfirmedDialMarginMs: number;
   calls: {
     /** Outbound calls placed per second at most; more wait in a queue (state QUEUED). */
     perSecond: number;
@@ -101,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,
     outboxLeaseMs: integer(env, 'OUTBOX_LEASE_MS', 30_000, 500, 3_600_000),
     outboxSweepPage: integer(env, 'OUTBOX_SWEEP_PAGE', 500, 1, 10_000),
+    unconfirmedDialMarginMs: integer(env, 'UNCONFIRMED_DIAL_MARGIN_MS', 60_000, 0, 3_600_000),
     calls: {
       perSecond: decimal(env, 'OUTBOUND_CALLS_PER_SECOND', 1, 0.01, 1000),
       reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 300_000, 1000, 86_400_000),

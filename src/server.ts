@@ -65,6 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       instanceId: config.instanceId,
       outboxLeaseMs: config.outboxLeaseMs,
       outboxSweepPage: config.outboxSweepPage,
+      unconfirmedDialMarginMs: config.unconfirmedDialMarginMs,
       logger: logger.child({ component: 'calls' }),
     });
     closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));

@@ -234,7 +234,10 @@ describe('BandwidthV2Client.findCallByTag', () => {
     body: calls.map((call) => ({ accountId: ACCOUNT_ID, to: '+19195551234', state: 'initiated', ...call })),
   });
 
-  it('lists recent calls to the number, reads candidates newest first, and returns the one with our tag', async () => {
+  // The unconfirmed create went out at 10:00; candidates are outbound calls between the two numbers since then.
+  const DIALLED = { from: '+19195550100', to: '+19195551234', since: new Date('2026-01-01T10:00:00.000Z') };
+
+  it('lists calls between the two numbers since the create, reads candidates newest first, and returns the one with our tag', async () => {
     const server = await serve(
       listed([
         { callId: 'c-old', startTime: '2026-01-01T10:00:00.000Z' },
@@ -244,28 +247,42 @@ describe('BandwidthV2Client.findCallByTag', () => {
       { status: 200, body: { callId: 'c-old', state: 'answered', tag: 'call_01', answerTime: '2026-01-01T10:00:09.000Z' } },
     );
 
-    const found = await clientFor(server).findCallByTag('call_01', '+19195551234');
+    const found = await clientFor(server).findCallByTag('call_01', DIALLED);
 
     expect(found).toMatchObject({ providerCallId: 'c-old', state: 'active' });
     const list = new URL(server.requests[0].url, server.baseUrl);
     expect(list.pathname).toBe(CALLS_PATH);
     expect(list.searchParams.get('to')).toBe('+19195551234');
+    expect(list.searchParams.get('from')).toBe('+19195550100');
     expect(list.searchParams.get('pageSize')).toBe('100');
-    expect(Date.now() - Date.parse(list.searchParams.get('minStartTime')!)).toBeGreaterThanOrEqual(60 * 60_000 - 1_000);
+    // A minute before the create, for clocks that disagree.
+    expect(list.searchParams.get('minStartTime')).toBe('2026-01-01T09:59:00.000Z');
     expect(server.requests.slice(1).map((request) => request.url)).toEqual([`${CALLS_PATH}/c-new`, `${CALLS_PATH}/c-old`]);
   });
 
-  it('answers null when no call went to the number', async () => {
+  it('answers null when no call went to the number, or only inbound ones and ones older than the create', async () => {
+    const server = await serve(
+      listed([
+        { callId: 'c-older', startTime: '2026-01-01T09:58:59.000Z' },
+        { callId: 'c-inbound', startTime: '2026-01-01T10:00:01.000Z', direction: 'inbound' },
+      ]),
+    );
+
+    await expect(clientFor(server).findCallByTag('call_01', DIALLED)).resolves.toBeNull();
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('answers null when no call went to the number at all', async () => {
     const server = await serve(listed([]));
 
-    await expect(clientFor(server).findCallByTag('call_01', '+19195551234')).resolves.toBeNull();
+    await expect(clientFor(server).findCallByTag('call_01', DIALLED)).resolves.toBeNull();
   });
 
   it('follows the next-page token on its own root, at most three pages', async () => {
     const next = (n: number) => `<https://elsewhere.example${CALLS_PATH}?pageToken=t${n}>; rel="next"`;
     const server = await serve(listed([], next(1)), listed([], next(2)), listed([], next(3)));
 
-    await expect(clientFor(server).findCallByTag('call_01', '+19195551234')).resolves.toBeNull();
+    await expect(clientFor(server).findCallByTag('call_01', DIALLED)).resolves.toBeNull();
 
     expect(server.requests.map((request) => new URL(request.url, server.baseUrl).searchParams.get('pageToken'))).toEqual([null, 't1', 't2']);
   });
@@ -273,7 +290,7 @@ describe('BandwidthV2Client.findCallByTag', () => {
   it('fails as inconclusive when a candidate carries no tag (as Bandwidth documents its call state)', async () => {
     const server = await serve(listed([{ callId: 'c-1', startTime: '2026-01-01T10:00:00.000Z' }]), callState({ callId: 'c-1', state: 'initiated' }));
 
-    const error = await failureOf(clientFor(server).findCallByTag('call_01', '+19195551234'));
+    const error = await failureOf(clientFor(server).findCallByTag('call_01', DIALLED));
 
     expect(error).toMatchObject({ code: 'call-lookup-inconclusive', mayHaveTakenEffect: false });
   });

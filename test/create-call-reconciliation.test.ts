@@ -10,7 +10,7 @@ async function callsAtBandwidthTagged(service: TestService, tag: string): Promis
   return calls.filter((c) => c.tag === tag).length;
 }
 
-function placed(service: TestService, id: string): Promise<CallView> {
+function placed(service: TestService, id: string, timeoutMs = 15_000): Promise<CallView> {
   // Until the dial records its outcome: on v2 the answer (which carries our tag) may name the call
   // before the dialer's own lookup does, as Bandwidth's v2 call state has no tag to find it by.
   return waitForCall(
@@ -18,6 +18,7 @@ function placed(service: TestService, id: string): Promise<CallView> {
     id,
     'the call to be placed',
     (c) => c.playbacks.every((p) => p.status === 'DONE') && Boolean(c.bandwidthCallId) && c.events!.some((e) => e.type === 'call.dialed'),
+    timeoutMs,
   );
 }
 
@@ -34,19 +35,52 @@ forEachSetup('a create whose outcome is unknown', () => {
     expect(errors).toBeUndefined();
     const call = await placed(service, data!.createCall.id);
     expect(await callsAtBandwidthTagged(service, call.id)).toBe(1);
-    const types = call.events!.map((e) => e.type);
-    expect(types).toContain('call.dial_outcome_unknown');
+    // Settled by the lookup, or by the call's own answer when it came before the create failed.
+    expect(call.events!.filter((e) => e.type === 'call.dialing')).toHaveLength(1);
     expect(call.events!.find((e) => e.type === 'call.dialed')!.payload).toMatchObject({ reconciled: true });
   });
 
-  it('is dialled again when the lookup shows Bandwidth never created it', async () => {
+  it('is not dialled twice when Bandwidth placed the call, answered 500 and lists it only seconds later: its answer settles it', async () => {
     const service = await startTestService();
-    await service.sim('PUT', '/control/faults/api', [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'reset' } }]);
-    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+    // As an independent fake of v2 showed: the create fails after the call was placed, and the
+    // call records (near-realtime, Bandwidth says) show it only 8 s later.
+    await service.sim('PATCH', '/control/settings', { callRecordsDelayMs: 8000 });
+    await service.sim('PUT', '/control/faults/api', [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'status', status: 500, process: true } }]);
+    const { data, errors } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
       input: { from: FROM, to: ANSWERS, audio: [{ fileUrl: file('hello', 40) }] },
     });
+    expect(errors).toBeUndefined();
+    expect(data!.createCall.state).toBe('UNCONFIRMED');
+
+    const call = await placed(service, data!.createCall.id);
+    expect(await callsAtBandwidthTagged(service, call.id)).toBe(1);
+    const creates = (await service.sim<Array<{ method: string; path: string; status: number }>>('GET', '/control/requests')).filter(
+      (r) => r.method === 'POST' && /\/calls$/.test(r.path),
+    );
+    expect(creates.map((r) => r.status)).toEqual([500]);
+    const types = call.events!.map((e) => e.type);
+    expect(types.filter((type) => type === 'call.dialing')).toHaveLength(1);
+    expect(types.indexOf('call.dial_outcome_unknown')).toBeLessThan(types.indexOf('answer'));
+    expect(call.events!.find((e) => e.type === 'call.dialed')!.payload).toMatchObject({ reconciled: true });
+  });
+
+  it('is dialled again once the ring timeout and the margin have passed with no sign that Bandwidth created it', async () => {
+    const service = await startTestService({ UNCONFIRMED_DIAL_MARGIN_MS: '500' });
+    await service.sim('PUT', '/control/faults/api', [{ method: 'POST', path: '/calls$', times: 1, action: { type: 'reset' } }]);
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, {
+      input: { from: FROM, to: ANSWERS, callTimeoutSeconds: 1, audio: [{ fileUrl: file('hello', 40) }] },
+    });
+    expect(data!.createCall.state).toBe('UNCONFIRMED');
     const call = await placed(service, data!.createCall.id);
     expect(await callsAtBandwidthTagged(service, call.id)).toBe(1);
     expect(call.events!.filter((e) => e.type === 'call.dialing').map((e) => e.payload.attempt)).toEqual([1, 2]);
+    const { sentAt, settleBy } = call.events!.find((e) => e.type === 'call.dial_outcome_unknown')!.payload;
+    expect(Date.parse(settleBy) - Date.parse(sentAt)).toBe(1500);
+    // Not sent again before the wait was over: one second of ring timeout and half a second of margin.
+    const creates = (await service.sim<Array<{ method: string; path: string; at: string }>>('GET', '/control/requests')).filter(
+      (r) => r.method === 'POST' && /\/calls$/.test(r.path),
+    );
+    expect(creates).toHaveLength(2);
+    expect(Date.parse(creates[1].at)).toBeGreaterThanOrEqual(Date.parse(settleBy));
   });
 });

@@ -17,7 +17,7 @@ export interface ApiFaultHookDependencies {
 }
 
 /** Actions that let the handler run and act on the answer it produced. */
-type AfterProcessing = Extract<ApiFaultAction, { type: 'reset-after-processing' } | { type: 'delay' }>;
+type AfterProcessing = Extract<ApiFaultAction, { type: 'reset-after-processing' } | { type: 'delay' } | { type: 'status' }>;
 
 /** Closes the connection without a word: the client sees a reset and cannot know the outcome. */
 function dropConnection(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -48,6 +48,7 @@ export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDep
 
     switch (action.type) {
       case 'status': {
+        if (action.process) break;
         const response = api.injectedError(action, request.method, path);
         return reply.code(response.status).headers(response.headers ?? {}).send(response.body);
       }
@@ -67,6 +68,14 @@ export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDep
 
   app.addHook('onSend', async (request, reply, payload) => {
     const action = afterProcessing.get(request);
+    if (action?.type === 'status') {
+      // Processed: what the handler did stands, and the client is told it failed.
+      const api = apiOwning(apis, pathOf(request.url))!;
+      const response = api.injectedError(action, request.method, pathOf(request.url));
+      reply.code(response.status).headers(response.headers ?? {}).removeHeader('location');
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(response.body);
+    }
     if (action?.type === 'delay') {
       await pause(action.delayMs, signal);
     } else if (action?.type === 'reset-after-processing') {

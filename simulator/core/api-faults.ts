@@ -18,13 +18,18 @@ export interface InjectedErrorFields {
 
 export type ApiFaultAction =
   | {
-      /** Answers with this status and a v1 error body; the request is not processed. */
+      /** Answers with this status and the API's error body. */
       type: 'status';
       status: number;
       body?: InjectedErrorFields;
       headers?: Record<string, string>;
       /** For status 429: v1's `X-RateLimit-Reset` is now plus this many ms (default 200); v2's `Retry-After` its seconds. */
       resetAfterMs?: number;
+      /**
+       * `false` (default): the request is not processed. `true`: it takes full effect and only its
+       * answer is replaced by the error, as when Bandwidth fails after it has placed a call.
+       */
+      process?: boolean;
     }
   /** Destroys the connection without answering; the request is not processed. */
   | { type: 'reset' }

@@ -62,6 +62,7 @@ const settingsPatchSchema = z
         .max(MAX_BXML_TIME_SCALE, `bxmlTimeScale must be a number from 0 to ${MAX_BXML_TIME_SCALE}`)
         .optional(),
       oauthTokenTtlSeconds: count('oauthTokenTtlSeconds', 1, 86_400).optional(),
+      callRecordsDelayMs: delay('callRecordsDelayMs').optional(),
     },
     BODY_NOT_OBJECT,
   )
@@ -76,6 +77,7 @@ export interface SettingsPatch {
   callRateLimit?: CallRateLimit | null;
   bxmlTimeScale?: number;
   oauthTokenTtlSeconds?: number;
+  callRecordsDelayMs?: number;
 }
 
 export function parseSettingsPatch(body: unknown): SettingsPatch {

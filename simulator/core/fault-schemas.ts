@@ -44,6 +44,7 @@ const statusAction = z
     body: errorFieldsSchema.optional(),
     headers: headersSchema.optional(),
     resetAfterMs: delay('resetAfterMs').optional(),
+    process: z.boolean({ error: 'process must be true or false' }).optional(),
   })
   .strict()
   .refine((action) => action.resetAfterMs === undefined || action.status === 429, {

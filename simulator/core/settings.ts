@@ -29,6 +29,17 @@ export interface SimulatorSettings {
   bxmlTimeScale: number;
   /** How long a v2 OAuth access token is valid, in seconds; tests make tokens expire quickly. */
   oauthTokenTtlSeconds: number;
+  /**
+   * How long after it starts a call shows in `GET …/calls` and `GET …/calls/{id}` (404 until
+   * then). Bandwidth documents its v2 call records as near-realtime, "it may take a few minutes":
+   * a test proves the service never takes a call missing from them as never placed.
+   */
+  callRecordsDelayMs: number;
+}
+
+/** Whether the call's record shows yet in what the API lists and reads (see `callRecordsDelayMs`). */
+export function inCallRecords(call: { startTime: Date }, settings: SimulatorSettings): boolean {
+  return Date.now() - call.startTime.getTime() >= settings.callRecordsDelayMs;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
@@ -40,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = Object.freeze({
   bxmlTimeScale: 1,
   // Bandwidth's own tokens last an hour.
   oauthTokenTtlSeconds: 3600,
+  callRecordsDelayMs: 0,
 });
 
 /** Largest `bxmlTimeScale`: slowing BXML down more than this only makes tests hang. */

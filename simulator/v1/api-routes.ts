@@ -4,7 +4,7 @@ import type { AudioKind, CallEngine } from '../core/call-engine.js';
 import type { CallRateLimiter } from '../core/call-rate-limiter.js';
 import { mediaDurationMs } from '../core/media-duration.js';
 import type { RequestLog } from '../core/request-log.js';
-import type { SimulatorSettings } from '../core/settings.js';
+import { inCallRecords, type SimulatorSettings } from '../core/settings.js';
 import type { AudioRequestRecord, SimCall } from '../core/sim-call.js';
 import {
   ApiError,
@@ -66,11 +66,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDependenci
 
   app.get(USER_CALLS, async (request) => {
     const query = parseListCallsQuery(request.query);
-    return listCalls(engine, query).map((call) => apiCallView(call, engine.callUri(call)));
+    return listCalls(engine, query, settings).map((call) => apiCallView(call, engine.callUri(call)));
   });
 
   app.get(ONE_CALL, async (request: CallRequest) => {
     const call = requireCall(request.params.callId);
+    if (!inCallRecords(call, settings)) throw callNotFound(call.id);
     return apiCallView(call, engine.callUri(call));
   });
 
@@ -108,14 +109,17 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDependenci
   });
 }
 
-function listCalls(engine: CallEngine, query: ListCallsQuery): SimCall[] {
+function listCalls(engine: CallEngine, query: ListCallsQuery, settings: SimulatorSettings): SimCall[] {
   // The simulator has no bridges or conferences, so nothing is in one.
   if (query.inBridgeOrConference) return [];
   const direction = query.sortOrder === 'asc' ? 1 : -1;
   return engine
     .listCalls()
     .map((call, order) => ({ call, order }))
-    .filter(({ call }) => (query.from === undefined || call.from === query.from) && (query.to === undefined || call.to === query.to))
+    .filter(
+      ({ call }) =>
+        inCallRecords(call, settings) && (query.from === undefined || call.from === query.from) && (query.to === undefined || call.to === query.to),
+    )
     // Creation order breaks ties between calls started in the same millisecond.
     .sort((a, b) => direction * (a.call.startTime.getTime() - b.call.startTime.getTime() || a.order - b.order))
     .slice(query.page * query.size, (query.page + 1) * query.size)

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CallEngine } from '../core/call-engine.js';
 import type { CallRateLimiter } from '../core/call-rate-limiter.js';
 import type { RequestLog } from '../core/request-log.js';
-import type { SimulatorSettings } from '../core/settings.js';
+import { inCallRecords, type SimulatorSettings } from '../core/settings.js';
 import type { SimCall } from '../core/sim-call.js';
 import { callNotFound, callRateLimited, cannotModify, unsupportedMediaType, V2ApiError, validationError } from './api-error.js';
 import { parseCreateCall, parseListCallsQuery, parseUpdateCall, type CreateCallInput, type ListCallsQuery } from './api-schemas.js';
@@ -161,7 +161,7 @@ export function registerV2ApiRoutes(app: FastifyInstance, deps: V2ApiRouteDepend
 
   app.get(CALLS, async (request, reply) => {
     const query = parseListCallsQuery(request.query);
-    const matching = listCalls(v2Calls(), query);
+    const matching = listCalls(v2Calls().filter((call) => inCallRecords(call, settings)), query);
     const page = matching.slice(query.offset, query.offset + query.pageSize);
     const nextOffset = query.offset + page.length;
     if (nextOffset < matching.length) {
@@ -172,7 +172,11 @@ export function registerV2ApiRoutes(app: FastifyInstance, deps: V2ApiRouteDepend
     return page.map((call) => engine.apiView(call));
   });
 
-  app.get(ONE_CALL, async (request: CallRequest) => engine.apiView(requireCall(request.params.callId)));
+  app.get(ONE_CALL, async (request: CallRequest) => {
+    const call = requireCall(request.params.callId);
+    if (!inCallRecords(call, settings)) throw callNotFound(call.id);
+    return engine.apiView(call);
+  });
 
   app.post(ONE_CALL, async (request: CallRequest, reply) => {
     const call = requireCall(request.params.callId);

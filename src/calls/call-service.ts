@@ -36,6 +36,13 @@ export interface CallServiceOptions {
    * @default 500
    */
   outboxSweepPage?: number;
+  /**
+   * How long past a call's ring timeout a create whose outcome is unknown waits for the
+   * provider's events or records to show the call before it is taken as never placed: they may
+   * arrive late (Bandwidth documents its call records as near-realtime, "may take a few minutes").
+   * @default 60000
+   */
+  unconfirmedDialMarginMs?: number;
   /** Injected so tests can control time; defaults to the wall clock. */
   clock?: () => Date;
 }
@@ -74,6 +81,7 @@ export class CallService {
       callsPerSecond: options.callsPerSecond ?? 1,
       leaseMs,
       sweepPage: options.outboxSweepPage ?? 500,
+      unconfirmedDialMarginMs: options.unconfirmedDialMarginMs ?? 60_000,
     });
   }
 

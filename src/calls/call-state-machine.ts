@@ -1,13 +1,16 @@
 import { CallState, EndReason, isTerminal, type CallRecord } from './call.js';
 
 /**
- * The call state machine: QUEUED → REQUESTED → RINGING → ACTIVE → COMPLETED, with FAILED reachable
- * from any state that has not ended. Terminal states are sticky: nothing moves a call out of them.
+ * The call state machine: QUEUED → REQUESTED (→ UNCONFIRMED) → RINGING → ACTIVE → COMPLETED, with
+ * FAILED reachable from any state that has not ended. Terminal states are sticky: nothing moves a
+ * call out of them.
  */
 const NEXT: Record<CallState, readonly CallState[]> = {
   QUEUED: [CallState.REQUESTED, CallState.COMPLETED, CallState.FAILED],
   // Back to QUEUED when the provider's own rate limit refuses the call: it is retried later.
-  REQUESTED: [CallState.QUEUED, CallState.RINGING, CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
+  REQUESTED: [CallState.QUEUED, CallState.UNCONFIRMED, CallState.RINGING, CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
+  // Back to REQUESTED only once the provider is known not to have placed it: dialled again.
+  UNCONFIRMED: [CallState.REQUESTED, CallState.RINGING, CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
   RINGING: [CallState.ACTIVE, CallState.COMPLETED, CallState.FAILED],
   ACTIVE: [CallState.COMPLETED, CallState.FAILED],
   COMPLETED: [],

@@ -8,6 +8,12 @@ export const CallState = {
   QUEUED: 'QUEUED',
   /** Being placed: sent (or about to be sent) to the provider, not yet accepted. */
   REQUESTED: 'REQUESTED',
+  /**
+   * Sent, but the provider could not say whether it placed the call (a 5xx, a timeout, a connection
+   * lost after sending): it may be ringing. Never dialled again until the provider's events or
+   * records settle whether it exists.
+   */
+  UNCONFIRMED: 'UNCONFIRMED',
   /** Accepted by the provider (outbound) or announced by it (inbound); not answered yet. */
   RINGING: 'RINGING',
   ACTIVE: 'ACTIVE',

@@ -22,6 +22,8 @@ export interface OutboxDeliveryOptions {
   leaseMs: number;
   /** Outbox entries claimed per query by a sweep. */
   sweepPage: number;
+  /** How long past a call's ring timeout an unconfirmed dial waits to be settled. */
+  unconfirmedDialMarginMs: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CallDirection, CallState, EndReason, EventSource, isTerminal, type CallRecord } from './call.js';
 import { CallMutation, newCallId } from './call-mutation.js';
 import type { ProviderEvent } from './call-signal.js';
-import { endingForHangupCause } from './call-state-machine.js';
+import { endingForHangupCause, moveCall } from './call-state-machine.js';
 import type { CallStoreTransaction } from './call-store.js';
 import { applyProviderStatus, missingAtProvider } from './provider-status.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -99,6 +99,8 @@ function apply(m: CallMutation, event: ProviderEvent): boolean {
   if (!m.call.providerCallId) {
     m.call.providerCallId = event.providerCallId;
     m.touchCall();
+    // Its event settles an unconfirmed dial: the provider did place it (the dialler, polling, finishes its request).
+    if (m.call.state === CallState.UNCONFIRMED) moveCall(m.call, CallState.RINGING, m.now);
   }
   switch (signal.kind) {
     case 'answered':
@@ -162,12 +164,16 @@ async function taggedCall(tx: CallStoreTransaction, tag: string | undefined): Pr
 
 /**
  * Whether the provider may know a call we have no provider id for: its create request is out (or
- * about to be), or the call failed at the provider, which includes a dial given up after every
+ * about to be) or its outcome unconfirmed, or the call failed at the provider, which includes a dial given up after every
  * attempt's outcome stayed unknown (it may have rung after all). A queued call, or one cancelled
  * before its turn, was never sent.
  */
 function mayHaveBeenPlaced(call: CallRecord): boolean {
-  return call.state === CallState.REQUESTED || (call.state === CallState.FAILED && call.endReason === EndReason.BANDWIDTH_ERROR);
+  return (
+    call.state === CallState.REQUESTED ||
+    call.state === CallState.UNCONFIRMED ||
+    (call.state === CallState.FAILED && call.endReason === EndReason.BANDWIDTH_ERROR)
+  );
 }
 
 function newInboundCall(event: ProviderEvent, signal: { from: string; to: string }, now: Date): CallMutation {

@@ -12,7 +12,7 @@ export function applyProviderStatus(m: CallMutation, status: ProviderCallStatus)
   let changed = false;
   if (status.state !== 'ringing' && status.answeredAt && !m.call.answeredAt && !isTerminal(m.call.state)) {
     m.record('answer', { reconciled: true, bandwidthCall: status.raw }, { ...reconciled, occurredAt: status.answeredAt });
-    if (m.call.state === CallState.REQUESTED) moveCall(m.call, CallState.RINGING, m.now);
+    if (m.call.state === CallState.REQUESTED || m.call.state === CallState.UNCONFIRMED) moveCall(m.call, CallState.RINGING, m.now);
     changed = m.answer(status.answeredAt) || changed;
   }
   if (status.state === 'ended' && !isTerminal(m.call.state)) {

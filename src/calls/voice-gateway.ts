@@ -29,9 +29,20 @@ export interface VoiceGateway {
   getCallStatus(providerCallId: string): Promise<ProviderCallStatus | null>;
   /**
    * Finds a call we placed by the tag we gave it, when the create request's outcome is unknown;
-   * null when no such call exists.
+   * null when the provider's records show no such call. Rejects when they cannot tell (records
+   * that carry no tag, a lookup that failed): the call may exist.
    */
-  findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null>;
+  findCallByTag(tag: string, call: DialledCall): Promise<ProviderCallStatus | null>;
+  /** Seconds the provider lets a call ring when the create names no timeout. */
+  readonly defaultCallTimeoutSeconds: number;
+}
+
+/** What we know of a call whose create request's outcome is unknown. */
+export interface DialledCall {
+  from: string;
+  to: string;
+  /** When its first create request whose outcome is unknown was sent: the provider's record is no older. */
+  since: Date;
 }
 
 export interface ProviderCallStatus {

@@ -23,7 +23,7 @@ export class CreateCallInput {
   @Field(() => [AudioInput], { nullable: true, description: 'Files to play in order once the call is answered.' })
   audio?: AudioInput[] | null;
 
-  @Field(() => Int, { nullable: true, description: 'Seconds to wait for an answer (1–300; Bandwidth’s default 60).' })
+  @Field(() => Int, { nullable: true, description: 'Seconds to wait for an answer (1–300; Bandwidth’s default: 60 on v1, 30 on v2).' })
   callTimeoutSeconds?: number | null;
 
   @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY })

@@ -3,10 +3,14 @@ import { CallDirection, CallState, EndReason, EventSource, PlaybackStatus } from
 
 registerEnumType(CallState, {
   name: 'CallState',
-  description: 'Where a call is in its life: QUEUED → REQUESTED → RINGING → ACTIVE → COMPLETED, or FAILED.',
+  description: 'Where a call is in its life: QUEUED → REQUESTED (→ UNCONFIRMED) → RINGING → ACTIVE → COMPLETED, or FAILED.',
   valuesConfig: {
     QUEUED: { description: 'Stored and waiting for its turn under the outbound call rate limit (see dialAfter).' },
     REQUESTED: { description: 'Being placed: sent to Bandwidth, not accepted yet.' },
+    UNCONFIRMED: {
+      description:
+        'Sent, but Bandwidth could not say whether it placed the call (an error, a timeout or a lost connection): it may be ringing. Never dialled again until its webhooks or records settle it; dialled again only once the ring timeout plus UNCONFIRMED_DIAL_MARGIN_MS has passed with no sign of it.',
+    },
     RINGING: { description: 'Bandwidth accepted (outbound) or announced (inbound) the call; not answered yet.' },
     ACTIVE: { description: 'Answered; queued audio plays.' },
     COMPLETED: { description: 'Ended normally: hung up after the answer, or cancelled before it.' },

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CallError } from '../../src/calls/call-errors.js';
 import type { ProviderEvent } from '../../src/calls/call-signal.js';
 import { isTerminal, type CallRecord } from '../../src/calls/call.js';
-import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../../src/calls/voice-gateway.js';
+import type { CreateProviderCall, DialledCall, ProviderCallStatus, VoiceGateway } from '../../src/calls/voice-gateway.js';
 import { FROM, TO, callDomain, fileUrl, stopServices, type CallDomain } from '../support/call-domain.js';
 import type { GatewayRequestKind, ScriptedVoiceGateway } from '../support/scripted-voice-gateway.js';
 
@@ -114,8 +114,11 @@ class InstanceGateway implements VoiceGateway {
   getCallStatus(id: string): Promise<ProviderCallStatus | null> {
     return this.reach(() => this.provider.getCallStatus(id));
   }
-  findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null> {
-    return this.reach(() => this.provider.findCallByTag(tag, to));
+  get defaultCallTimeoutSeconds(): number {
+    return this.provider.defaultCallTimeoutSeconds;
+  }
+  findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
+    return this.reach(() => this.provider.findCallByTag(tag, dialled));
   }
 }
 

@@ -141,7 +141,7 @@ describe('a dial that failed on our side', () => {
     await until(async () => (await domain.call(call.id)).state === 'RINGING', 'the call to ring', 5000);
     expect(await domain.call(call.id)).toMatchObject({ providerCallId: domain.gateway.providerCallIdOf(call.id) });
     expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['createCall', 'findCallByTag']);
-    expect(await domain.log(call.id)).toEqual(['call.requested', 'call.dialing', 'call.dialing', 'call.dialed']);
+    expect(await domain.log(call.id)).toEqual(['call.requested', 'call.dialing', 'call.dial_outcome_unknown', 'call.dialed']);
     await domain.service.idle();
     expect(domain.store.outbox()).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })]);
   });
@@ -168,6 +168,16 @@ describe('a request other than a dial that failed on our side', () => {
 });
 
 describe('a dial whose outcome is unknown', () => {
+  /** The ring timeout when a create names none (the scripted provider's, v2's), and the margin this suite sets. */
+  const RING_MS = 30_000;
+  const MARGIN_MS = 10_000;
+
+  /** A domain whose clock is jest's fake one, so its time and the dialler's timers move together. */
+  function domainOnFakeTime() {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: new Date('2026-01-01T10:00:00.000Z') });
+    return callDomain({ clock: () => new Date(), unconfirmedDialMarginMs: MARGIN_MS });
+  }
+
   it('is looked up by its tag, and the call the provider placed is adopted instead of dialled twice', async () => {
     const domain = callDomain();
     domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true, tookEffect: true });
@@ -175,25 +185,88 @@ describe('a dial whose outcome is unknown', () => {
 
     expect(call).toMatchObject({ state: 'RINGING', providerCallId: domain.gateway.providerCallIdOf(call.id) });
     expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['createCall', 'findCallByTag']);
-    expect(domain.gateway.requestsOf('findCallByTag')).toEqual([{ kind: 'findCallByTag', callId: call.id, tag: call.id, to: TO }]);
-    const log = await domain.store.listEvents(call.id, 0, 100);
-    expect(log.map((e) => e.type)).toEqual([
-      'call.requested',
-      'call.dialing',
-      'call.dial_outcome_unknown',
-      'call.dialing',
-      'call.dialed',
+    expect(domain.gateway.requestsOf('findCallByTag')).toEqual([
+      { kind: 'findCallByTag', callId: call.id, tag: call.id, dialled: { from: FROM, to: TO, since: expect.any(Date) } },
     ]);
+    const log = await domain.store.listEvents(call.id, 0, 100);
+    expect(log.map((e) => e.type)).toEqual(['call.requested', 'call.dialing', 'call.dial_outcome_unknown', 'call.dialed']);
     expect(log.at(-1)!.payload).toMatchObject({ reconciled: true });
   });
 
-  it('is dialled again when the lookup shows the provider never placed it', async () => {
-    const domain = callDomain();
-    domain.gateway.fail('createCall', { code: 'network-error', mayHaveTakenEffect: true });
+  it('stays UNCONFIRMED, not dialled again, until the ring timeout and the margin have passed with no sign of it; then it is dialled once more', async () => {
+    const domain = domainOnFakeTime();
+    domain.gateway.fail('createCall', { code: 'network-error', status: 502, mayHaveTakenEffect: true });
+    const sentAt = Date.now();
+    const call = await domain.service.createCall({ from: FROM, to: TO });
+    expect(call.state).toBe('UNCONFIRMED');
+    const [, , unknown] = await domain.store.listEvents(call.id, 0, 100);
+    expect(unknown).toMatchObject({
+      type: 'call.dial_outcome_unknown',
+      payload: { code: 'network-error', status: 502, sentAt: new Date(sentAt).toISOString(), settleBy: new Date(sentAt + RING_MS + MARGIN_MS).toISOString() },
+    });
+
+    await jest.advanceTimersByTimeAsync(RING_MS + MARGIN_MS - 1000);
+    expect((await domain.call(call.id)).state).toBe('UNCONFIRMED');
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(1);
+    // Looked at again and again meanwhile, at growing intervals (1 s doubling to 15 s): not a poll per tick.
+    const lookups = domain.gateway.requestsOf('findCallByTag').length;
+    expect(lookups).toBeGreaterThanOrEqual(4);
+    expect(lookups).toBeLessThanOrEqual(8);
+
+    await jest.advanceTimersByTimeAsync(2000);
+    await domain.service.idle();
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(2);
+    expect(await domain.call(call.id)).toMatchObject({ state: 'RINGING', providerCallId: domain.gateway.providerCallIdOf(call.id) });
+    const log = await domain.store.listEvents(call.id, 0, 100);
+    expect(log.map((e) => e.type)).toEqual(['call.requested', 'call.dialing', 'call.dial_outcome_unknown', 'call.dialing', 'call.dialed']);
+    expect(log[3].payload).toMatchObject({ previousAttempt: 'not placed' });
+  });
+
+  it('waits for the ring timeout the call was created with', async () => {
+    const domain = domainOnFakeTime();
+    domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true });
+    const call = await domain.service.createCall({ from: FROM, to: TO, callTimeoutSeconds: 90 });
+
+    await jest.advanceTimersByTimeAsync(90_000 + MARGIN_MS - 1000);
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(2000);
+    await domain.service.idle();
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(2);
+    expect((await domain.call(call.id)).state).toBe('RINGING');
+  });
+
+  it('is settled at once by an event carrying its tag: answered, it plays its queue and is never dialled again', async () => {
+    const domain = domainOnFakeTime();
+    domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true, tookEffect: true });
+    // Records that cannot tell (v2's carry no tag): only the call's own events can.
+    domain.gateway.fail('findCallByTag', { code: 'call-lookup-inconclusive' }, 100);
+    const call = await domain.service.createCall({ from: FROM, to: TO, audio: [{ fileUrl: fileUrl('hello') }] });
+    expect(call.state).toBe('UNCONFIRMED');
+
+    const providerCallId = domain.gateway.providerCallIdOf(call.id)!;
+    expect(await domain.service.ingest(domain.bw.answer({ id: call.id, providerCallId }))).toMatchObject({ status: 'applied' });
+    await domain.service.idle();
+    expect(await domain.call(call.id)).toMatchObject({ state: 'ACTIVE', providerCallId });
+    expect(domain.gateway.requestsOf('playAudio')).toHaveLength(1);
+
+    await jest.advanceTimersByTimeAsync(RING_MS + MARGIN_MS + 20_000);
+    await domain.service.idle();
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(1);
+    expect(domain.store.outbox().find((item) => item.effect.kind === 'create')).toMatchObject({ status: 'done' });
+    expect((await domain.log(call.id)).filter((type) => type === 'call.dialed')).toHaveLength(1);
+  });
+
+  it('is given up as FAILED, not dialled again, when the records still cannot rule it out at the end of the wait', async () => {
+    const domain = domainOnFakeTime();
+    domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true });
+    domain.gateway.fail('findCallByTag', { code: 'call-lookup-inconclusive' }, 100);
     const call = await domain.service.createCall({ from: FROM, to: TO });
 
-    expect(call.state).toBe('RINGING');
-    expect(domain.gateway.requests.map((r) => r.kind)).toEqual(['createCall', 'findCallByTag', 'createCall']);
+    await jest.advanceTimersByTimeAsync(RING_MS + MARGIN_MS + 1000);
+    await domain.service.idle();
+    expect(await domain.call(call.id)).toMatchObject({ state: 'FAILED', endReason: 'BANDWIDTH_ERROR', hangupCause: 'dial-outcome-unknown' });
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(1);
+    expect(domain.store.outbox()).toEqual([expect.objectContaining({ status: 'failed' })]);
   });
 
   it('adopts a call the lookup finds already answered, and plays its queue', async () => {
@@ -212,25 +285,15 @@ describe('a dial whose outcome is unknown', () => {
     expect(domain.gateway.requestsOf('playAudio')).toHaveLength(1);
   });
 
-  it('is given up as FAILED after four attempts whose outcome the provider could not tell', async () => {
-    const domain = callDomain();
-    domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true });
-    domain.gateway.fail('findCallByTag', { code: 'timeout', mayHaveTakenEffect: true }, 10);
-    const call = await domain.service.createCall({ from: FROM, to: TO });
-    await until(async () => (await domain.call(call.id)).state === 'FAILED', 'the call to fail');
-
-    expect(await domain.call(call.id)).toMatchObject({ endReason: 'BANDWIDTH_ERROR', hangupCause: 'dial-outcome-unknown' });
-    expect(domain.gateway.requestsOf('createCall')).toHaveLength(1);
-    expect(domain.gateway.requestsOf('findCallByTag')).toHaveLength(3);
-  });
-
-  it('is given up as FAILED after four attempts even when every lookup finds nothing', async () => {
-    const domain = callDomain();
+  it('is given up as FAILED after three creates whose outcome stayed unknown', async () => {
+    const domain = domainOnFakeTime();
     domain.gateway.fail('createCall', { code: 'timeout', mayHaveTakenEffect: true }, 20);
     const call = await domain.service.createCall({ from: FROM, to: TO });
 
-    expect(domain.gateway.requestsOf('createCall').length).toBeLessThanOrEqual(4);
-    expect(await domain.call(call.id)).toMatchObject({ state: 'FAILED' });
+    for (let i = 0; i < 3; i += 1) await jest.advanceTimersByTimeAsync(RING_MS + MARGIN_MS + 1000);
+    await domain.service.idle();
+    expect(domain.gateway.requestsOf('createCall')).toHaveLength(3);
+    expect(await domain.call(call.id)).toMatchObject({ state: 'FAILED', hangupCause: 'dial-outcome-unknown' });
   });
 });
 

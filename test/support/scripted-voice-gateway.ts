@@ -1,6 +1,7 @@
 import {
   ProviderError,
   type CreateProviderCall,
+  type DialledCall,
   type ProviderCallStatus,
   type VoiceGateway,
 } from '../../src/calls/voice-gateway.js';
@@ -27,7 +28,7 @@ export type GatewayRequest = { callId?: string } & (
   | OnCall<'hangUp'>
   | OnCall<'stopAudio'>
   | OnCall<'getCallStatus'>
-  | { kind: 'findCallByTag'; tag: string; to: string }
+  | { kind: 'findCallByTag'; tag: string; dialled: DialledCall }
 );
 
 /** How a scripted request fails. */
@@ -155,8 +156,11 @@ export class ScriptedVoiceGateway implements VoiceGateway {
     return this.receive({ kind: 'getCallStatus', providerCallId }, () => this.statusOf(this.script.calls.get(providerCallId)));
   }
 
-  findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null> {
-    return this.receive({ kind: 'findCallByTag', tag, to }, () =>
+  /** Ring timeout when a create names none (Bandwidth v2's). */
+  readonly defaultCallTimeoutSeconds = 30;
+
+  findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
+    return this.receive({ kind: 'findCallByTag', tag, dialled }, () =>
       this.statusOf([...this.script.calls.values()].find((call) => call.tag === tag)),
     );
   }

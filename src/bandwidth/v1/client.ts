@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../../calls/voice-gateway.js';
+import type { CreateProviderCall, DialledCall, ProviderCallStatus, VoiceGateway } from '../../calls/voice-gateway.js';
 import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy } from '../retry-policy.js';
@@ -50,6 +50,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Bandwidth v1 Voice API client: the {@link VoiceGateway} the call domain uses, plus a few reads. */
 export class BandwidthClient implements VoiceGateway {
+  /** v1's `callTimeout` default (bandwidth-v1.md, "Calls"). */
+  readonly defaultCallTimeoutSeconds = 60;
   private http: BandwidthHttp;
 
   constructor(options: BandwidthClientOptions) {
@@ -146,8 +148,8 @@ export class BandwidthClient implements VoiceGateway {
    * Finds a call we placed by its tag. v1 cannot filter by tag, so this lists the newest calls to
    * the same number and picks ours: enough for the minutes after a create whose answer was lost.
    */
-  async findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null> {
-    const calls = await this.listCalls({ to, size: 100, sortOrder: 'desc' });
+  async findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
+    const calls = await this.listCalls({ to: dialled.to, size: 100, sortOrder: 'desc' });
     const call = calls.find((candidate) => candidate.tag === tag);
     return call ? this.getCallStatus(call.id) : null;
   }

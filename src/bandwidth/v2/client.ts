@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CreateProviderCall, ProviderCallStatus, VoiceGateway } from '../../calls/voice-gateway.js';
+import type { CreateProviderCall, DialledCall, ProviderCallStatus, VoiceGateway } from '../../calls/voice-gateway.js';
 import type { Authoriser } from '../authoriser.js';
 import { apiRoot } from '../api-root.js';
 import { BandwidthHttp, type RawResponse, type SendOptions } from '../bandwidth-http.js';
@@ -53,8 +53,11 @@ const DEFAULT_VOICE_API_URL = 'https://voice.bandwidth.com';
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** How much longer than one ring `answer` waits for the call's next `ringing` redirect. */
 const ANSWER_WAIT_MARGIN_MS = 15_000;
-/** `findCallByTag` looks at calls to the number started this long ago at most… */
-const LOOKUP_WINDOW_MS = 60 * 60_000;
+/**
+ * `findCallByTag` looks at calls between the two numbers that started after the unconfirmed create
+ * was sent, less this much for our clock and Bandwidth's to disagree…
+ */
+const CLOCK_SKEW_MS = 60_000;
 /** …reads at most this many list pages of this size… */
 const LOOKUP_PAGES = 3;
 const LOOKUP_PAGE_SIZE = 100;
@@ -72,6 +75,8 @@ const CREATE_ERRORS = { 429: 'call-rate-limit' } as const;
  * that is waiting ({@link BandwidthV2Client.replies}), or else as `PUT …/calls/{id}/bxml`.
  */
 export class BandwidthV2Client implements VoiceGateway {
+  /** v2's `callTimeout` default (Bandwidth's create-call reference). */
+  readonly defaultCallTimeoutSeconds = 30;
   /** Webhooks of a call waiting for their BXML reply; the webhook route opens and closes them. */
   readonly replies = new BxmlReplies();
   private http: BandwidthHttp;
@@ -175,8 +180,10 @@ export class BandwidthV2Client implements VoiceGateway {
    * `call-lookup-inconclusive` rather than answer "no such call" and have the caller ring twice.
    * Queued calls (no start time yet) may be missing from the list — undocumented.
    */
-  async findCallByTag(tag: string, to: string): Promise<ProviderCallStatus | null> {
-    const candidates = (await this.recentCallsTo(to))
+  async findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
+    const startedAfter = dialled.since.getTime() - CLOCK_SKEW_MS;
+    const candidates = (await this.recentCalls(dialled, startedAfter))
+      .filter((call) => call.direction !== 'inbound' && startOf(call) >= startedAfter)
       .sort((a, b) => startOf(b) - startOf(a))
       .slice(0, LOOKUP_CANDIDATES);
     let unidentified = 0;
@@ -262,12 +269,13 @@ export class BandwidthV2Client implements VoiceGateway {
     await this.send('POST', `calls/${pathSegment(providerCallId)}`, 'repeatable', { json, errorCodes: UPDATE_ERRORS });
   }
 
-  private async recentCallsTo(to: string): Promise<V2CallState[]> {
+  /** Calls between the two numbers that started after `startedAfter`, as `GET …/calls` lists them. */
+  private async recentCalls(dialled: DialledCall, startedAfter: number): Promise<V2CallState[]> {
     const found: V2CallState[] = [];
-    const minStartTime = new Date(Date.now() - LOOKUP_WINDOW_MS).toISOString();
+    const minStartTime = new Date(startedAfter).toISOString();
     let pageToken: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page += 1) {
-      const searchParams = new URLSearchParams({ to, minStartTime, pageSize: String(LOOKUP_PAGE_SIZE) });
+      const searchParams = new URLSearchParams({ to: dialled.to, from: dialled.from, minStartTime, pageSize: String(LOOKUP_PAGE_SIZE) });
       if (pageToken !== undefined) searchParams.set('pageToken', pageToken);
       const response = await this.send('GET', 'calls', 'repeatable', { searchParams });
       found.push(...this.http.decode(response, z.array(callStateSchema)));
