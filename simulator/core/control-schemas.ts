@@ -107,7 +107,15 @@ export function parseScript(to: string, body: unknown): FarEndScript {
 }
 
 const hangupSchema = z
-  .object({ cause: z.string().regex(/^[A-Z][A-Z_]*$/, 'cause must be an upper-case hangup cause such as NORMAL_CLEARING').optional() }, BODY_NOT_OBJECT)
+  .object(
+    {
+      cause: z
+        .string()
+        .regex(/^([A-Z][A-Z_]*|[a-z][a-z-]*)$/, 'cause must be a v1 hangup cause such as NORMAL_CLEARING or a v2 disconnect cause such as callback-error')
+        .optional(),
+    },
+    BODY_NOT_OBJECT,
+  )
   .strict();
 
 export function parseFarEndHangup(body: unknown): { cause: string } {

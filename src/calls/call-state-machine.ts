@@ -27,19 +27,19 @@ export interface CallEnding {
 }
 
 /**
- * How a Bandwidth hangup `cause` ends a call. A call that was answered always completes (someone
- * hung up); before the answer the cause tells whether the far end was busy, refused, unreachable, or
- * whether we cancelled it ourselves.
+ * How a Bandwidth hangup `cause` ends a call, on either API (v1's upper-case SIP-style words, v2's
+ * lower-case `disconnect` causes). One rule: a normal clear-down completes the call (`HANGUP` once
+ * answered, `CANCELLED` before); every other documented cause fails it with its reason, answered
+ * or not; and anything else, including every error cause (`callback-error`, `invalid-bxml`, …,
+ * v1's "anything else"), fails it as `ERROR`, `hangupCause` keeping Bandwidth's word.
  */
 export function endingForHangupCause(cause: string, wasAnswered: boolean): CallEnding {
-  if (wasAnswered) return { state: CallState.COMPLETED, endReason: EndReason.HANGUP };
   switch (cause) {
-    // v1 causes are upper-case SIP-style words; v2 `disconnect` causes are lower-case words.
     case 'ORIGINATOR_CANCEL':
     case 'NORMAL_CLEARING':
     case 'hangup':
     case 'cancel':
-      return { state: CallState.COMPLETED, endReason: EndReason.CANCELLED };
+      return wasAnswered ? { state: CallState.COMPLETED, endReason: EndReason.HANGUP } : { state: CallState.COMPLETED, endReason: EndReason.CANCELLED };
     case 'USER_BUSY':
     case 'busy':
       return { state: CallState.FAILED, endReason: EndReason.BUSY };

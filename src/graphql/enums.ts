@@ -14,7 +14,7 @@ registerEnumType(CallState, {
     RINGING: { description: 'Bandwidth accepted (outbound) or announced (inbound) the call; not answered yet.' },
     ACTIVE: { description: 'Answered; queued audio plays.' },
     COMPLETED: { description: 'Ended normally: hung up after the answer, or cancelled before it.' },
-    FAILED: { description: 'Never connected (busy, no answer, rejected, unreachable) or Bandwidth refused it.' },
+    FAILED: { description: 'Never connected (busy, no answer, rejected, unreachable), ended by an error (before or after the answer), or Bandwidth refused it.' },
   },
 });
 
@@ -30,7 +30,10 @@ registerEnumType(EndReason, {
     NO_ANSWER: { description: 'Nobody answered within the call timeout.' },
     REJECTED: { description: 'The far end rejected the call.' },
     UNREACHABLE: { description: 'The number does not exist or cannot be reached.' },
-    ERROR: { description: 'The network ended the call with an error; see hangupCause.' },
+    ERROR: {
+      description:
+        'Bandwidth ended the call with an error, before or after the answer (v2: callback-error, invalid-bxml, application-error, account-limit, node-capacity-exceeded, error, unknown; v1: any cause not listed above); see hangupCause.',
+    },
     BANDWIDTH_ERROR: { description: 'Bandwidth refused the request; hangupCause holds its error code.' },
   },
 });
