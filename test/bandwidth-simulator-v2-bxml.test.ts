@@ -245,17 +245,24 @@ describe('v2 inbound calls', () => {
     expect(hangup.body).not.toHaveProperty('answerTime');
   });
 
-  it('a redirect on a ringing inbound call keeps it unanswered until a verb answers it', async () => {
+  it('a redirect on a ringing inbound call keeps it unanswered until a verb answers it: a <Ring> does, as documented', async () => {
     let polls = 0;
-    h.hooks.on('/ring', () => (++polls < 3 ? response('<Ring duration="2" answerCall="false"/>', '<Redirect redirectUrl="/ring"/>') : response('<Pause duration="100"/>')));
+    h.hooks.on('/ring', () =>
+      ++polls < 3 ? response('<Ring duration="2" answerCall="false"/>', '<Redirect redirectUrl="/ring"/>') : response('<Ring duration="0.1"/>', '<Pause duration="100"/>'),
+    );
     const callId = await inbound(h, { url: `${h.hooks.url}/ring` });
     await h.hooks.waitFor((hook) => hook.body.callId === callId && hook.body.eventType === 'redirect' && hook.body.answerTime === undefined);
-    const call = await waitFor('the call to be answered', async () => {
-      const now = await controlCall(h, callId);
-      return now.bxml.some((verb: any) => verb.verb === 'Pause') ? now : undefined;
-    });
+    await verbRunning(h, callId, 'Pause', 3);
+    const call = await controlCall(h, callId);
     expect(call.state).toBe('answered');
-    expect(call.bxml.map((verb: any) => verb.verb)).toEqual(['Ring', 'Redirect', 'Ring', 'Redirect', 'Pause']);
+    expect(call.bxml.map((verb: any) => verb.verb)).toEqual(['Ring', 'Redirect', 'Ring', 'Redirect', 'Ring', 'Pause']);
+  });
+
+  it('a <Pause> does not answer a ringing inbound call: no Bandwidth document says it does', async () => {
+    h.hooks.on('/paused', response('<Pause duration="100"/>'));
+    const callId = await inbound(h, { url: `${h.hooks.url}/paused` });
+    await verbRunning(h, callId, 'Pause');
+    expect((await controlCall(h, callId)).state).toBe('initiated');
   });
 
   it('is refused without an initiate URL', async () => {

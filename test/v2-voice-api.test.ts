@@ -77,6 +77,14 @@ forEachSetup('the v2 gateway', { apis: ['v2'] }, () => {
     expect(creates(all).map((r) => r.status)).toEqual([201, 401, 201]);
   });
 
+  it('sets a file’s startedAt when it is handed to Bandwidth, which reports no start, not when it ends', async () => {
+    const service = await startTestService(V2);
+    const [placed] = await placeCalls(service, 1, [{ fileUrl: file('long', 60_000) }]);
+    const call = await waitForCall(service, placed!.id, 'the file to be handed over', (c) => c.playbacks[0]!.startedAt !== null);
+    expect(call.playbacks[0]).toMatchObject({ status: 'PLAYING', endedAt: null });
+    expect(Date.parse(call.playbacks[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(call.answeredAt!));
+  });
+
   it('plays a looping file again each time it ends, until stopAudio puts the call on hold', async () => {
     const service = await startTestService(V2);
     const [placed] = await placeCalls(service, 1);

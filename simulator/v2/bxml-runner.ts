@@ -134,7 +134,7 @@ export class BxmlRunner {
         this.answerIfRinging();
         return this.play(record, Math.round(speechDurationMs(verb.text) * this.deps.settings.bxmlTimeScale), signal);
       case 'Pause':
-        this.answerIfRinging();
+        // No Bandwidth document says a `<Pause>` answers a call: an unanswered one keeps ringing.
         return this.play(record, this.scaled(verb.durationSeconds), signal);
       case 'Ring':
         if (verb.answerCall) this.answerIfRinging();
@@ -172,7 +172,7 @@ export class BxmlRunner {
     return fetchBxml(this.call, 'redirect', body, target);
   }
 
-  /** Verbs that make a sound answer a ringing inbound call; `<Ring answerCall="false">` keeps it ringing. */
+  /** Verbs that make a sound answer a ringing inbound call; `<Ring answerCall="false">` and `<Pause>` keep it ringing. */
   private answerIfRinging(): void {
     if (this.call.direction === 'in' && this.call.state === 'started') void this.deps.engine.answer(this.call);
   }

@@ -163,6 +163,10 @@ export class OutboxDelivery {
     }
     await this.work.change(item.callId, (m) => {
       m.finishRequest(item.id, OutboxStatus.DONE);
+      if (effect.kind === 'play' && !gateway.reportsPlaybackStart) {
+        const playback = m.playback(effect.playbackId);
+        if (playback) m.markStarted(playback, m.now);
+      }
       // Bandwidth's own event may have got here first and done the same; the log keeps both.
       if (effect.kind === 'hangup') {
         const wasAnswered = m.call.state === CallState.ACTIVE;

@@ -35,6 +35,11 @@ export interface VoiceGateway {
   findCallByTag(tag: string, call: DialledCall): Promise<ProviderCallStatus | null>;
   /** Seconds the provider lets a call ring when the create names no timeout. */
   readonly defaultCallTimeoutSeconds: number;
+  /**
+   * Whether the provider tells when a file starts playing. When it does not, a file counts as
+   * started once it is handed over (its `playAudio` resolved).
+   */
+  readonly reportsPlaybackStart: boolean;
 }
 
 /** What we know of a call whose create request's outcome is unknown. */

@@ -25,7 +25,7 @@ export class Playback {
   @Field(() => Date)
   queuedAt!: Date;
 
-  @Field(() => Date, { nullable: true, description: 'When Bandwidth reported the file started.' })
+  @Field(() => Date, { nullable: true, description: 'When the file started: as Bandwidth reported it (v1), or when it was handed to Bandwidth (v2, which reports no start).' })
   startedAt!: Date | null;
 
   @Field(() => Date, { nullable: true })

@@ -117,6 +117,9 @@ class InstanceGateway implements VoiceGateway {
   get defaultCallTimeoutSeconds(): number {
     return this.provider.defaultCallTimeoutSeconds;
   }
+  get reportsPlaybackStart(): boolean {
+    return this.provider.reportsPlaybackStart;
+  }
   findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
     return this.reach(() => this.provider.findCallByTag(tag, dialled));
   }

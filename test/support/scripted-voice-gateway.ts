@@ -158,6 +158,8 @@ export class ScriptedVoiceGateway implements VoiceGateway {
 
   /** Ring timeout when a create names none (Bandwidth v2's). */
   readonly defaultCallTimeoutSeconds = 30;
+  /** Like v1: the test sends the provider's `started` events itself. */
+  readonly reportsPlaybackStart = true;
 
   findCallByTag(tag: string, dialled: DialledCall): Promise<ProviderCallStatus | null> {
     return this.receive({ kind: 'findCallByTag', tag, dialled }, () =>

@@ -52,6 +52,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export class BandwidthClient implements VoiceGateway {
   /** v1's `callTimeout` default (bandwidth-v1.md, "Calls"). */
   readonly defaultCallTimeoutSeconds = 60;
+  /** v1 sends a `playback` event with `status: started`. */
+  readonly reportsPlaybackStart = true;
   private http: BandwidthHttp;
 
   constructor(options: BandwidthClientOptions) {

@@ -23,6 +23,22 @@ export const DEFAULT_HOLD_SECONDS = 86_400;
 /** Short, because an `answerCall` takes effect at the next ring's end: it bounds the answer's delay. */
 export const DEFAULT_RING_SECONDS = 2;
 
+/**
+ * The shortest ring Bandwidth accepts (0.1 s, its Ring page): the answering verb of
+ * {@link answerVerbs}, over before the caller hears it.
+ */
+const ANSWERING_RING_SECONDS = 0.1;
+
+/**
+ * Answers a ringing inbound call, then holds it. The one verb Bandwidth documents to answer a
+ * call is `<Ring>`, whose `answerCall` (default true) "answer[s] the call when Ring is executed
+ * on an unanswered incoming call" (dev.bandwidth.com/docs/voice/bxml/ring); no document says
+ * `<Pause>` answers one.
+ */
+export function answerVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlVerb[] {
+  return [{ verb: 'Ring', durationSeconds: ANSWERING_RING_SECONDS, answerCall: true }, ...holdVerbs(urls, timings)];
+}
+
 /** Silence, then ask again: keeps an answered call up while nothing plays. */
 export function holdVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlVerb[] {
   return [

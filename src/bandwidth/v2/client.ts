@@ -7,7 +7,7 @@ import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy, type RetryRule } from '../retry-policy.js';
 import { renderBxml, type BxmlVerb } from './bxml.js';
-import { DEFAULT_RING_SECONDS, holdVerbs, playVerbs, ringingVerbs, type HoldTimings } from './bxml-documents.js';
+import { DEFAULT_RING_SECONDS, answerVerbs, holdVerbs, playVerbs, ringingVerbs, type HoldTimings } from './bxml-documents.js';
 import { BxmlReplies } from './bxml-replies.js';
 import { toProviderCallStatus } from './call-status.js';
 import { callStateSchema, createCallResponseSchema, type V2CallState } from './wire-schemas.js';
@@ -77,6 +77,8 @@ const CREATE_ERRORS = { 429: 'call-rate-limit' } as const;
 export class BandwidthV2Client implements VoiceGateway {
   /** v2's `callTimeout` default (Bandwidth's create-call reference). */
   readonly defaultCallTimeoutSeconds = 30;
+  /** v2 sends no event when a `<PlayAudio>` starts, only the `redirect` after it ends. */
+  readonly reportsPlaybackStart = false;
   /** Webhooks of a call waiting for their BXML reply; the webhook route opens and closes them. */
   readonly replies = new BxmlReplies();
   private http: BandwidthHttp;
@@ -208,13 +210,13 @@ export class BandwidthV2Client implements VoiceGateway {
   /**
    * Answers a ringing inbound call. v2 answers only through BXML, and an unanswered call's BXML
    * cannot be replaced by REST (409): its `initiate` reply keeps it ringing in short `<Ring>`s, each
-   * followed by a `ringing` redirect, and the next of those is answered with the hold document,
-   * whose first verb answers the call. Resolves once that reply is out; the domain then plays what
-   * is queued, which replaces the hold.
+   * followed by a `ringing` redirect, and the next of those is answered with a document that
+   * answers the call and holds it ({@link answerVerbs}). Resolves once that reply is out; the
+   * domain then plays what is queued, which replaces the hold.
    */
   async answer(providerCallId: string): Promise<void> {
     const waitMs = this.answerWaitMs;
-    if (await this.replies.fillNext(providerCallId, holdVerbs(this.urls(), this.timings), waitMs)) return;
+    if (await this.replies.fillNext(providerCallId, answerVerbs(this.urls(), this.timings), waitMs)) return;
     throw new BandwidthError({
       message: `Bandwidth asked for no BXML of call ${providerCallId} within ${waitMs} ms, so it could not be answered; it may have ended`,
       code: 'call-invalid-state',
