@@ -53,7 +53,7 @@ export async function startVoiceProvider(context: ProviderContext): Promise<Voic
   const bandwidth = config.bandwidth;
   if (bandwidth.mode === 'real') {
     logger.info({ bandwidthApi: bandwidth.apiVersion, url: bandwidth.apiVersion === 'v1' ? bandwidth.apiUrl : bandwidth.voiceApiUrl }, `using the real Bandwidth ${bandwidth.apiVersion} API`);
-    return bandwidth.apiVersion === 'v1' ? v1Provider(context, { baseUrl: bandwidth.apiUrl, ...bandwidth }) : v2Provider(context, realV2Connection(bandwidth, logger));
+    return bandwidth.apiVersion === 'v1' ? v1Provider(context, { baseUrl: bandwidth.apiUrl, ...bandwidth }) : v2Provider(context, realV2Connection(bandwidth, logger, context.metrics));
   }
   return simulatedProvider(context, bandwidth);
 }
@@ -118,7 +118,7 @@ function v2Provider(context: ProviderContext, connection: V2Connection, simulato
   };
 }
 
-function realV2Connection(bandwidth: Extract<RealBandwidth, { apiVersion: 'v2' }>, logger: Logger): V2Connection {
+function realV2Connection(bandwidth: Extract<RealBandwidth, { apiVersion: 'v2' }>, logger: Logger, metrics: ServiceMetrics): V2Connection {
   const { credentials } = bandwidth;
   const authoriser =
     credentials.kind === 'basic'
@@ -128,6 +128,7 @@ function realV2Connection(bandwidth: Extract<RealBandwidth, { apiVersion: 'v2' }
           clientId: credentials.clientId,
           clientSecret: credentials.clientSecret,
           logger: logger.child({ component: 'bandwidth-oauth' }),
+          observer: metrics.bandwidth,
         });
   return { voiceApiUrl: bandwidth.voiceApiUrl, accountId: bandwidth.accountId, applicationId: bandwidth.applicationId, authoriser };
 }
@@ -156,6 +157,7 @@ async function simulatedProvider(context: ProviderContext, settings: SimulatedBa
     tokenUrl: `${simulator.url}/api/v1/oauth2/token`,
     ...oauthClient,
     logger: logger.child({ component: 'bandwidth-oauth' }),
+    observer: context.metrics.bandwidth,
   });
   return v2Provider(
     context,

@@ -3,6 +3,7 @@ import { ANSWERS, CREATE_CALL, FROM, PLAY_AUDIO, STOP_AUDIO, file, type CallView
 import { disposeAll, startTestService, waitFor, waitForCall, type TestService } from './support/test-service.js';
 import { forEachSetup } from './support/matrix.js';
 import { v2Account } from './support/bandwidth-api.js';
+import { metricValue, scrapeMetrics } from './support/metrics.js';
 
 afterEach(disposeAll);
 
@@ -62,6 +63,10 @@ forEachSetup('the v2 gateway', { apis: ['v2'] }, () => {
     const all = await requests(service);
     expect(tokenRequests(all)).toHaveLength(2);
     expect(creates(all).map((r) => r.status)).toEqual(Array(40).fill(201));
+    // Counted in /metrics beside the API's own requests.
+    const { text } = await scrapeMetrics(service.url);
+    expect(metricValue(text, 'catapult_bandwidth_requests_total', { endpoint: 'POST /oauth2/token', status: '200' })).toBe(2);
+    expect(metricValue(text, 'catapult_bandwidth_request_duration_seconds_count', { endpoint: 'POST /oauth2/token' })).toBe(2);
   });
 
   it('sends a request refused 401 for a revoked token once more, with a fresh token, and not again', async () => {

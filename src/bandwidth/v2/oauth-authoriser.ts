@@ -1,11 +1,13 @@
 import got, { HTTPError, RequestError, TimeoutError } from 'got';
 import type { Authoriser } from '../authoriser.js';
 import { BandwidthError } from '../bandwidth-error.js';
-import type { BandwidthClientLogger } from '../request-observer.js';
+import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy } from '../retry-policy.js';
 
 /** Where the SDK and Bandwidth's specification fetch tokens; older Bandwidth code used `id.bandwidth.com`. */
 export const DEFAULT_OAUTH_TOKEN_URL = 'https://api.bandwidth.com/api/v1/oauth2/token';
+/** The endpoint label token requests are counted under, beside the API's own endpoints. */
+export const OAUTH_TOKEN_ENDPOINT = 'POST /oauth2/token';
 /** Renew a token this long before it expires at most… */
 const MAX_REFRESH_MARGIN_MS = 60_000;
 /** …and at most this share of its life, so a short-lived token is still used for most of it. */
@@ -34,6 +36,8 @@ export interface OAuthAuthoriserOptions {
   /** Cap on the wait before a retry, as for API requests. */
   maxRetryDelayMs?: number;
   logger?: BandwidthClientLogger | undefined;
+  /** Told of every attempt at the token endpoint and every retry, for metrics ({@link OAUTH_TOKEN_ENDPOINT}). */
+  observer?: BandwidthRequestObserver | undefined;
   /** Milliseconds since the epoch; replaceable so tests can move time. */
   now?: () => number;
 }
@@ -57,6 +61,7 @@ export class OAuthAuthoriser implements Authoriser {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly logger: BandwidthClientLogger | undefined;
+  private readonly observer: BandwidthRequestObserver | undefined;
   private readonly now: () => number;
   private held: HeldToken | undefined;
   private fetching: Promise<HeldToken> | undefined;
@@ -82,6 +87,7 @@ export class OAuthAuthoriser implements Authoriser {
     this.timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
     this.retry = new RetryPolicy({ retryLimit: options.retryLimit ?? 2, maxRetryDelayMs: options.maxRetryDelayMs });
     this.logger = options.logger;
+    this.observer = options.observer;
     this.now = options.now ?? Date.now;
   }
 
@@ -122,6 +128,9 @@ export class OAuthAuthoriser implements Authoriser {
 
   private async requestToken(): Promise<{ token: string; expiresIn: number | undefined }> {
     const path = this.tokenUrl.pathname;
+    const observer = this.observer;
+    let attemptStartedAt = performance.now();
+    const elapsedMs = () => Math.round(performance.now() - attemptStartedAt);
     let response: { statusCode: number; body: string };
     try {
       response = await got(this.tokenUrl, {
@@ -140,8 +149,24 @@ export class OAuthAuthoriser implements Authoriser {
           maxRetryAfter: Number.POSITIVE_INFINITY,
           calculateDelay: (retry) => this.retry.delayMs(retry),
         },
+        hooks: {
+          beforeRequest: [() => void (attemptStartedAt = performance.now())],
+          afterResponse: [
+            (attempt) => {
+              observer?.attempted(OAUTH_TOKEN_ENDPOINT, attempt.statusCode, elapsedMs());
+              return attempt;
+            },
+          ],
+          beforeRetry: [
+            (error) => {
+              if (!error.response) observer?.attempted(OAUTH_TOKEN_ENDPOINT, 'error', elapsedMs());
+              observer?.retried(OAUTH_TOKEN_ENDPOINT);
+            },
+          ],
+        },
       });
     } catch (error) {
+      if (error instanceof RequestError && !error.response) observer?.attempted(OAUTH_TOKEN_ENDPOINT, 'error', elapsedMs());
       throw this.failure(error, path);
     }
     let json: unknown;
