@@ -13,6 +13,8 @@ export interface Config {
   port: number;
   /** Base URL Bandwidth reaches us at; undefined means `http://localhost:<listening port>`. */
   publicUrl?: string;
+  /** A second public way in (another load balancer), handed to Bandwidth as every fallback URL it takes. */
+  publicFallbackUrl?: string;
   bandwidth: RealBandwidth | SimulatedBandwidth;
   webhook: { username: string; password: string };
   /** Bearer tokens accepted from GraphQL clients, each with its scope; empty means the API is open (simulator mode only). */
@@ -83,6 +85,13 @@ export function loadConfig(env: Env = process.env): Config {
     // Bandwidth sends callback credentials only to https URLs, and the webhook refuses requests without them.
     throw new ConfigError("PUBLIC_URL must be the service's https:// address for Bandwidth's v2 API: it calls back there with the webhook credentials");
   }
+  const publicFallbackUrl = baseUrl(env, 'PUBLIC_FALLBACK_URL');
+  if (bandwidth.mode === 'real' && bandwidth.apiVersion === 'v2' && publicFallbackUrl !== undefined && !secureOrLocal(publicFallbackUrl)) {
+    throw new ConfigError('PUBLIC_FALLBACK_URL must be an https:// address for Bandwidth\'s v2 API: it calls back there with the webhook credentials');
+  }
+  if (publicFallbackUrl !== undefined && publicFallbackUrl === publicUrl) {
+    throw new ConfigError('PUBLIC_FALLBACK_URL must be a second way in to the service, not PUBLIC_URL itself');
+  }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -90,6 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '0.0.0.0',
     port,
     publicUrl,
+    publicFallbackUrl,
     bandwidth,
     webhook,
     apiTokens,

@@ -74,7 +74,8 @@ interface V2Connection {
 
 function v1Provider(context: ProviderContext, connection: V1Connection, simulator?: BandwidthSimulator): VoiceProvider {
   const { config, metrics } = context;
-  const gateway = new BandwidthClient({ ...connection, ...clientOptions(context) });
+  const fallbackUrl = config.publicFallbackUrl === undefined ? undefined : withCredentials(`${config.publicFallbackUrl}${WEBHOOK_PATH}`, config.webhook);
+  const gateway = new BandwidthClient({ ...connection, fallbackUrl, ...clientOptions(context) });
   return {
     apiVersion: 'v1',
     gateway,
@@ -91,7 +92,8 @@ function v1Provider(context: ProviderContext, connection: V1Connection, simulato
 function v2Provider(context: ProviderContext, connection: V2Connection, simulator?: BandwidthSimulator): VoiceProvider {
   const { config, metrics } = context;
   const callbackUrl = (publicUrl: string): string => withCredentials(`${publicUrl}${V2_WEBHOOK_PATH}`, config.webhook);
-  const gateway = new BandwidthV2Client({ ...connection, callbackUrl: () => callbackUrl(context.publicUrl()), ...clientOptions(context) });
+  const fallbackUrl = config.publicFallbackUrl === undefined ? undefined : callbackUrl(config.publicFallbackUrl);
+  const gateway = new BandwidthV2Client({ ...connection, callbackUrl: () => callbackUrl(context.publicUrl()), fallbackUrl, ...clientOptions(context) });
   return {
     apiVersion: 'v2',
     gateway,
@@ -110,6 +112,7 @@ function v2Provider(context: ProviderContext, connection: V2Connection, simulato
       if (!simulator) return;
       await controlSimulator(simulator, 'PUT', `/control/v2/applications/${connection.applicationId}`, {
         callInitiatedCallbackUrl: `${publicUrl}${V2_WEBHOOK_PATH}/initiate`,
+        ...(config.publicFallbackUrl === undefined ? {} : { callInitiatedFallbackUrl: `${config.publicFallbackUrl}${V2_WEBHOOK_PATH}/initiate` }),
         callStatusCallbackUrl: `${publicUrl}${V2_WEBHOOK_PATH}/disconnect`,
         ...config.webhook,
       });

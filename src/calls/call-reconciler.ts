@@ -1,6 +1,7 @@
 import type { CallService } from './call-service.js';
 import type { DomainLogger } from './domain-logger.js';
-import type { CallStore } from './call-store.js';
+import type { CallCursor, CallStore } from './call-store.js';
+import { CallState } from './call.js';
 
 export interface CallReconcilerOptions {
   service: CallService;
@@ -28,12 +29,23 @@ const BATCH = 100;
 export class CallReconciler {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> = Promise.resolve();
+  private catchingUp: Promise<unknown> = Promise.resolve();
   /** When each still-silent call was last checked, so an unchanged call is not asked about every tick. */
   private readonly checkedAt = new Map<string, number>();
+  private stopped = false;
 
   constructor(private readonly options: CallReconcilerOptions) {}
 
+  /**
+   * Starts the watchdog, and checks every call that has not ended against Bandwidth at once: a
+   * start follows a stop or a crash, and the webhooks sent meanwhile may be lost (v2 retries no
+   * BXML webhook, and v1 gives up after a while), so a call would otherwise show live until its
+   * silence passed `silenceMs`.
+   */
   start(): void {
+    this.catchingUp = this.catchUp().catch((error: unknown) =>
+      this.options.logger.error({ err: { message: (error as Error).message } }, 'start-up reconciliation failed'),
+    );
     const interval = this.options.intervalMs ?? Math.min(60_000, Math.max(200, this.options.silenceMs / 5));
     this.timer = setInterval(() => {
       this.sweeping = this.sweep().catch((error: unknown) =>
@@ -44,8 +56,36 @@ export class CallReconciler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.sweeping;
+    await Promise.all([this.catchingUp, this.sweeping]);
+  }
+
+  /** Reconciles every call that has not ended and has a Bandwidth id; returns how many it changed. */
+  async catchUp(): Promise<number> {
+    const { store, service, logger } = this.options;
+    let checked = 0;
+    let changed = 0;
+    for (const state of [CallState.RINGING, CallState.ACTIVE]) {
+      let after: CallCursor | undefined;
+      for (;;) {
+        const page = await store.listCalls({ first: BATCH, after, state });
+        for (const call of page) {
+          if (this.stopped) return changed;
+          checked += 1;
+          this.checkedAt.set(call.id, Date.now());
+          try {
+            if (await service.reconcile(call.id)) changed += 1;
+          } catch (error) {
+            logger.warn({ callId: call.id, err: { message: (error as Error).message } }, 'could not reconcile a call at start-up');
+          }
+        }
+        if (page.length < BATCH) break;
+        after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+      }
+    }
+    if (checked > 0) logger.info({ checked, changed }, 'reconciled the calls that had not ended with Bandwidth at start-up');
+    return changed;
   }
 
   /** One pass: returns how many calls it changed. */

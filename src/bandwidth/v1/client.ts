@@ -24,6 +24,13 @@ export interface BandwidthClientOptions {
   /** HTTP Basic password. Never logged and never part of an error. */
   apiSecret: string;
   /**
+   * Our webhook through a second way in (another load balancer), credentials as userinfo like the
+   * call's `callbackUrl`. Given, every call is created with it as `fallbackUrl`, which Bandwidth
+   * tries when the callback URL keeps failing.
+   * @default undefined (no fallback)
+   */
+  fallbackUrl?: string | undefined;
+  /**
    * Limit for one attempt (connect, first byte, and whole exchange), default 10 000 ms. Explicit
    * because without one a hung connection would hold a request — and the caller — forever.
    */
@@ -56,6 +63,8 @@ export class BandwidthClient implements VoiceGateway {
   readonly reportsPlaybackStart = true;
   private http: BandwidthHttp;
 
+  private readonly fallbackUrl: string | undefined;
+
   constructor(options: BandwidthClientOptions) {
     for (const key of ['userId', 'apiToken', 'apiSecret'] as const) {
       if (typeof options[key] !== 'string' || options[key] === '') {
@@ -63,6 +72,7 @@ export class BandwidthClient implements VoiceGateway {
       }
     }
     const credentials = Buffer.from(`${options.apiToken}:${options.apiSecret}`).toString('base64');
+    this.fallbackUrl = options.fallbackUrl;
     this.http = new BandwidthHttp({
       root: usersRoot(options.baseUrl, options.userId),
       authorization: `Basic ${credentials}`,
@@ -93,6 +103,7 @@ export class BandwidthClient implements VoiceGateway {
         callTimeout: request.callTimeoutSeconds,
         callbackUrl: request.callbackUrl,
         callbackHttpMethod: 'POST',
+        ...(this.fallbackUrl === undefined ? {} : { fallbackUrl: this.fallbackUrl }),
         tag: request.tag,
       },
       retry: 'create-call',

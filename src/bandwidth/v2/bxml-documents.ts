@@ -1,5 +1,5 @@
 import type { BxmlVerb } from './bxml.js';
-import type { V2WebhookUrls } from './webhook-urls.js';
+import type { RedirectMarker, V2WebhookUrls } from './webhook-urls.js';
 
 /**
  * The verb sequences the v2 adapter drives a call with. Every one ends in a `<Redirect>` back to us,
@@ -43,7 +43,7 @@ export function answerVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): Bxm
 export function holdVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlVerb[] {
   return [
     { verb: 'Pause', durationSeconds: timings.holdSeconds ?? DEFAULT_HOLD_SECONDS },
-    redirect(urls, urls.redirectUrl({ kind: 'hold' })),
+    redirect(urls, { kind: 'hold' }),
   ];
 }
 
@@ -55,7 +55,7 @@ export function holdVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlV
 export function ringingVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): BxmlVerb[] {
   return [
     { verb: 'Ring', durationSeconds: timings.ringSeconds ?? DEFAULT_RING_SECONDS, answerCall: false },
-    redirect(urls, urls.redirectUrl({ kind: 'ringing' })),
+    redirect(urls, { kind: 'ringing' }),
   ];
 }
 
@@ -66,11 +66,11 @@ export function ringingVerbs(urls: V2WebhookUrls, timings: HoldTimings = {}): Bx
 export function playVerbs(urls: V2WebhookUrls, audio: { fileUrl: string; playbackId: string; loop: boolean }): BxmlVerb[] {
   return [
     { verb: 'PlayAudio', url: audio.fileUrl },
-    redirect(urls, urls.redirectUrl({ kind: 'playback', playbackId: audio.playbackId, loop: audio.loop })),
+    redirect(urls, { kind: 'playback', playbackId: audio.playbackId, loop: audio.loop }),
   ];
 }
 
 /** Every redirect carries our webhook credentials: whether Bandwidth would reuse the call's is undocumented. */
-function redirect(urls: V2WebhookUrls, redirectUrl: string): BxmlVerb {
-  return { verb: 'Redirect', redirectUrl, ...urls.credentials };
+function redirect(urls: V2WebhookUrls, marker: RedirectMarker): BxmlVerb {
+  return { verb: 'Redirect', redirectUrl: urls.redirectUrl(marker), ...urls.credentials, ...urls.redirectFallback(marker) };
 }

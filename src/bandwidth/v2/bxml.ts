@@ -9,7 +9,15 @@ export type BxmlVerb =
   | { verb: 'PlayAudio'; url: string }
   | { verb: 'Pause'; durationSeconds: number }
   | { verb: 'Ring'; durationSeconds: number; answerCall: boolean }
-  | { verb: 'Redirect'; redirectUrl: string; username?: string; password?: string }
+  | {
+      verb: 'Redirect';
+      redirectUrl: string;
+      username?: string;
+      password?: string;
+      redirectFallbackUrl?: string;
+      fallbackUsername?: string;
+      fallbackPassword?: string;
+    }
   | { verb: 'Hangup' };
 
 /**
@@ -34,8 +42,9 @@ export function renderBxml(root: BxmlRoot, verbs: readonly BxmlVerb[]): string {
         break;
       case 'Redirect': {
         const attributes: Record<string, string> = { redirectUrl: verb.redirectUrl };
-        if (verb.username !== undefined) attributes.username = verb.username;
-        if (verb.password !== undefined) attributes.password = verb.password;
+        for (const name of ['username', 'password', 'redirectFallbackUrl', 'fallbackUsername', 'fallbackPassword'] as const) {
+          if (verb[name] !== undefined) attributes[name] = verb[name];
+        }
         document.ele('Redirect', attributes).up();
         break;
       }

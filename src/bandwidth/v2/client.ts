@@ -33,6 +33,14 @@ export interface BandwidthV2ClientOptions extends HoldTimings {
    */
   callbackUrl: () => string;
   /**
+   * The same webhook routes through a second way in (another load balancer), with the same
+   * credentials as userinfo. Given, it becomes every fallback URL Bandwidth takes (the create's
+   * `answerFallbackUrl`, each `<Redirect>`'s `redirectFallbackUrl`): v2 does not retry a failed
+   * BXML webhook, it tries the fallback once and otherwise ends the call with `callback-error`.
+   * @default undefined (no fallback)
+   */
+  fallbackUrl?: string | undefined;
+  /**
    * How long `answer` waits for the ringing call's next `ringing` redirect, whose reply answers it;
    * default one ring plus 15 s, the longest Bandwidth waits for a webhook reply.
    */
@@ -84,6 +92,7 @@ export class BandwidthV2Client implements VoiceGateway {
   private http: BandwidthHttp;
   private readonly applicationId: string;
   private readonly callbackUrl: () => string;
+  private readonly fallbackUrl: string | undefined;
   private readonly timings: HoldTimings;
   private readonly answerWaitMs: number;
 
@@ -96,6 +105,7 @@ export class BandwidthV2Client implements VoiceGateway {
     if (typeof options.callbackUrl !== 'function') throw new TypeError('BandwidthV2Client: callbackUrl must be a function');
     this.applicationId = options.applicationId;
     this.callbackUrl = options.callbackUrl;
+    this.fallbackUrl = options.fallbackUrl;
     this.timings = {
       holdSeconds: durationOption('holdSeconds', options.holdSeconds),
       ringSeconds: durationOption('ringSeconds', options.ringSeconds),
@@ -140,6 +150,7 @@ export class BandwidthV2Client implements VoiceGateway {
         callTimeout: request.callTimeoutSeconds,
         tag: request.tag,
         ...urls.credentials,
+        ...urls.answerFallback,
       },
       errorCodes: CREATE_ERRORS,
     });
@@ -297,7 +308,7 @@ export class BandwidthV2Client implements VoiceGateway {
   }
 
   private urls(): V2WebhookUrls {
-    return new V2WebhookUrls(this.callbackUrl());
+    return new V2WebhookUrls(this.callbackUrl(), this.fallbackUrl);
   }
 }
 

@@ -35,27 +35,26 @@ export class V2WebhookUrls {
   /** Absent when the base URL carries no userinfo. */
   readonly credentials: WebhookCredentials | undefined;
   private readonly base: string;
+  /** The same routes through a second way in (`PUBLIC_FALLBACK_URL`), for Bandwidth's fallback URLs. */
+  private readonly fallbackBase: string | undefined;
 
-  constructor(baseUrl: string) {
-    let url: URL;
-    try {
-      url = new URL(baseUrl);
-    } catch {
-      throw new TypeError('BandwidthV2Client: callbackUrl must be an absolute http(s) URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new TypeError('BandwidthV2Client: callbackUrl must be an absolute http(s) URL');
-    }
-    if (url.search !== '' || url.hash !== '') {
-      throw new TypeError('BandwidthV2Client: callbackUrl must not have a query or fragment; the client adds its own');
-    }
-    this.credentials =
-      url.username === '' && url.password === ''
-        ? undefined
-        : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    url.username = '';
-    url.password = '';
-    this.base = url.href.replace(/\/+$/, '');
+  constructor(baseUrl: string, fallbackBaseUrl?: string) {
+    const main = parseBase(baseUrl, 'callbackUrl');
+    this.credentials = main.credentials;
+    this.base = main.base;
+    this.fallbackBase = fallbackBaseUrl === undefined ? undefined : parseBase(fallbackBaseUrl, 'fallbackUrl').base;
+  }
+
+  /** `answerFallbackUrl` and its credentials for a create, when there is a second way in. */
+  get answerFallback(): { answerFallbackUrl?: string; fallbackUsername?: string; fallbackPassword?: string } {
+    if (this.fallbackBase === undefined) return {};
+    return { answerFallbackUrl: `${this.fallbackBase}/answer`, ...fallbackCredentials(this.credentials) };
+  }
+
+  /** `redirectFallbackUrl` and its credentials for a `<Redirect>`, when there is a second way in. */
+  redirectFallback(marker: RedirectMarker): { redirectFallbackUrl?: string; fallbackUsername?: string; fallbackPassword?: string } {
+    if (this.fallbackBase === undefined) return {};
+    return { redirectFallbackUrl: `${this.fallbackBase}/redirect?${markerQuery(marker)}`, ...fallbackCredentials(this.credentials) };
   }
 
   /** Receives `answer` (an outbound call was answered); replies with the call's first BXML. */
@@ -70,17 +69,46 @@ export class V2WebhookUrls {
 
   /** The `redirect` route, with what this redirect means in its query. */
   redirectUrl(marker: RedirectMarker): string {
-    const query = new URLSearchParams();
-    switch (marker.kind) {
-      case 'playback':
-        query.set('playback', marker.playbackId);
-        if (marker.loop) query.set('loop', '1');
-        break;
-      default:
-        query.set(marker.kind, '1');
-    }
-    return `${this.base}/redirect?${query.toString()}`;
+    return `${this.base}/redirect?${markerQuery(marker)}`;
   }
+}
+
+function markerQuery(marker: RedirectMarker): string {
+  const query = new URLSearchParams();
+  switch (marker.kind) {
+    case 'playback':
+      query.set('playback', marker.playbackId);
+      if (marker.loop) query.set('loop', '1');
+      break;
+    default:
+      query.set(marker.kind, '1');
+  }
+  return query.toString();
+}
+
+function fallbackCredentials(credentials: WebhookCredentials | undefined): { fallbackUsername?: string; fallbackPassword?: string } {
+  return credentials === undefined ? {} : { fallbackUsername: credentials.username, fallbackPassword: credentials.password };
+}
+
+/** An absolute http(s) URL without query or fragment, split into the URL without userinfo and the credentials it carried. */
+function parseBase(baseUrl: string, option: string): { base: string; credentials: WebhookCredentials | undefined } {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`BandwidthV2Client: ${option} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`BandwidthV2Client: ${option} must be an absolute http(s) URL`);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new TypeError(`BandwidthV2Client: ${option} must not have a query or fragment; the client adds its own`);
+  }
+  const credentials =
+    url.username === '' && url.password === '' ? undefined : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  url.username = '';
+  url.password = '';
+  return { base: url.href.replace(/\/+$/, ''), credentials };
 }
 
 /** What a `redirect` webhook's query says about the `<Redirect>` that sent it; undefined when none of ours. */
