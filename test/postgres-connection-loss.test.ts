@@ -64,12 +64,16 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
       ),
     );
     const ids = created.map((c) => c.createCall.id);
+    let waiting = '';
     await waitFor(
-      'every file to be played',
+      () => `every file to be played; still waiting for ${waiting}`,
       async () => {
         for (const id of ids) {
           const { data } = await postGraphQL<{ call: CallView }>(service.url, GET_CALL, { id }, API_TOKEN).catch(() => ({ data: undefined }));
-          if (!data?.call?.playbacks.every((p) => p.status === 'DONE')) return false;
+          if (!data?.call?.playbacks.every((p) => p.status === 'DONE')) {
+            waiting = data?.call ? JSON.stringify({ state: data.call.state, playbacks: data.call.playbacks.map((p) => p.status), events: data.call.events?.map((e) => e.type) }) : id;
+            return false;
+          }
         }
         return true;
       },

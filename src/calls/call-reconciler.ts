@@ -39,8 +39,8 @@ export class CallReconciler {
   /**
    * Starts the watchdog, and checks every call that has not ended against Bandwidth at once: a
    * start follows a stop or a crash, and the webhooks sent meanwhile may be lost (v2 retries no
-   * BXML webhook, and v1 gives up after a while), so a call would otherwise show live until its
-   * silence passed `silenceMs`.
+   * BXML webhook, and v1 gives up after a while), so a call that ended meanwhile would otherwise
+   * show live until its silence passed `silenceMs`.
    */
   start(): void {
     this.catchingUp = this.catchUp().catch((error: unknown) =>
@@ -61,7 +61,7 @@ export class CallReconciler {
     await Promise.all([this.catchingUp, this.sweeping]);
   }
 
-  /** Reconciles every call that has not ended and has a Bandwidth id; returns how many it changed. */
+  /** Ends every call that has not ended here but has at Bandwidth; returns how many it changed. */
   async catchUp(): Promise<number> {
     const { store, service, logger } = this.options;
     let checked = 0;
@@ -75,7 +75,9 @@ export class CallReconciler {
           checked += 1;
           this.checkedAt.set(call.id, Date.now());
           try {
-            if (await service.reconcile(call.id)) changed += 1;
+            // Ends only: an answer Bandwidth reports may have its webhook on the way this moment,
+            // and on v2 that webhook's reply is what plays the queue.
+            if (await service.reconcile(call.id, true)) changed += 1;
           } catch (error) {
             logger.warn({ callId: call.id, err: { message: (error as Error).message } }, 'could not reconcile a call at start-up');
           }

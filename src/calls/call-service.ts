@@ -122,11 +122,11 @@ export class CallService {
   }
 
   /**
-   * Brings a call in line with the provider's own records, for when an event never arrived.
-   * Returns whether it changed anything.
+   * Brings a call in line with the provider's own records, for when an event never arrived;
+   * `endsOnly`: only an end it missed. Returns whether it changed anything.
    */
-  reconcile(callId: string): Promise<boolean> {
-    return this.events.reconcile(callId);
+  reconcile(callId: string, endsOnly = false): Promise<boolean> {
+    return this.events.reconcile(callId, endsOnly);
   }
 
   /** Waits until every provider request already decided has been made; for shutdown and tests. */

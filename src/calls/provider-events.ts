@@ -79,16 +79,19 @@ export class ProviderEvents {
 
   /**
    * Brings a call in line with the provider's own records, for when an event never arrived: the
-   * missing answer or hangup is logged as a RECONCILED event and applied. Returns whether it
+   * missing answer or hangup is logged as a RECONCILED event and applied. `endsOnly` applies an end
+   * and nothing else, for a call whose answer may be on its way this moment (its webhook, whose
+   * reply v2 takes its next instructions from, must be the one to apply it). Returns whether it
    * changed anything.
    */
-  async reconcile(callId: string): Promise<boolean> {
+  async reconcile(callId: string, endsOnly = false): Promise<boolean> {
     const call = await this.work.requireCall(callId);
     if (isTerminal(call.state) || !call.providerCallId) return false;
-    const status = await this.gateway.forCall(callId).getCallStatus(call.providerCallId);
+    const status = (await this.gateway.forCall(callId).getCallStatus(call.providerCallId)) ?? missingAtProvider(call.providerCallId, this.work.clock());
+    if (endsOnly && status.state !== 'ended') return false;
     let changed = false;
     await this.work.change(callId, (m) => {
-      changed = applyProviderStatus(m, status ?? missingAtProvider(call.providerCallId!, m.now));
+      changed = applyProviderStatus(m, status);
     });
     return changed;
   }
