@@ -2,10 +2,14 @@ import { CallDirection, CallState, EndReason, EventSource, isTerminal, type Call
 import { CallMutation, newCallId } from './call-mutation.js';
 import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause, moveCall } from './call-state-machine.js';
-import type { CallStoreTransaction } from './call-store.js';
+import { StoreUnavailableError, type CallStoreTransaction } from './call-store.js';
 import { applyProviderStatus, missingAtProvider } from './provider-status.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import type { VoiceGateway } from './voice-gateway.js';
+
+/** Tries at an event whose store was unavailable, the first included, and the wait before the second (then twice that). */
+const INGEST_ATTEMPTS = 3;
+const INGEST_RETRY_DELAY_MS = 50;
 
 type IngestResult =
   | { status: 'applied' | 'recorded'; callId: string; sequence: number }
@@ -37,8 +41,23 @@ export class ProviderEvents {
   /**
    * Applies one provider event. The event is committed (or counted as a redelivery) before this
    * resolves, so the webhook can acknowledge it; provider requests it triggers run afterwards.
+   *
+   * A store that dropped its connection mid-transaction is tried again at once, on a fresh one:
+   * Bandwidth's v2 does not retry a BXML webhook we fail, it ends the call. Safe, for an event
+   * whose first commit did land is found by its dedupe key and counted as a redelivery.
    */
   async ingest(event: ProviderEvent): Promise<IngestOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.ingestOnce(event);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || attempt >= INGEST_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, INGEST_RETRY_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  private async ingestOnce(event: ProviderEvent): Promise<IngestOutcome> {
     const now = this.work.clock();
     let outcome: IngestResult = { status: 'unmatched' };
     const requests = await this.work.commit(async (tx) => {

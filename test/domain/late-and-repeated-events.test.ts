@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CallErrorCode } from '../../src/calls/call-errors.js';
 import { answeredCall, callDomain, fileUrl, placeCall, stopServices } from '../support/call-domain.js';
+import { StoreUnavailableError } from '../../src/calls/call-store.js';
 
 afterEach(stopServices);
 
@@ -93,5 +94,29 @@ describe('a redelivered event', () => {
 
     expect(again).toEqual({ status: 'duplicate', callId: (first as { callId: string }).callId, requests: expect.any(Promise) });
     expect(await domain.store.listCalls({ first: 10 })).toHaveLength(1);
+  });
+});
+
+describe('an event whose store dropped its connection mid-transaction', () => {
+  it('is applied on a second try before it is answered: v2 would end a call whose webhook we failed', async () => {
+    const domain = callDomain();
+    const call = await placeCall(domain, ['hello']);
+    domain.store.failNextCommit(new StoreUnavailableError('unreachable', { cause: new Error('terminating connection due to administrator command') }));
+    const outcome = await domain.service.ingest(domain.bw.answer(call));
+    await outcome.requests;
+    await domain.service.idle();
+
+    expect(outcome).toMatchObject({ status: 'applied', callId: call.id });
+    expect(await domain.call(call.id)).toMatchObject({ state: 'ACTIVE' });
+    expect((await domain.store.listEvents(call.id, 0, 100)).filter((e) => e.type === 'answer')).toMatchObject([{ deliveries: 1, applied: true }]);
+    expect(domain.gateway.requestsOf('playAudio')).toHaveLength(1);
+  });
+
+  it('is not tried again for any other failure', async () => {
+    const domain = callDomain();
+    const call = await placeCall(domain, ['hello']);
+    domain.store.failNextCommit(new Error('a bug'));
+    await expect(domain.service.ingest(domain.bw.answer(call))).rejects.toThrow('a bug');
+    expect(await domain.call(call.id)).toMatchObject({ state: 'RINGING' });
   });
 });
