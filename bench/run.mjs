@@ -129,12 +129,23 @@ async function startService() {
   return { url, simUrl: `http://127.0.0.1:${simPort}`, child, pid: child.pid };
 }
 
-async function startBaseline() {
-  const child = spawn(process.execPath, [join(HERE, 'baseline.mjs')], {
-    env: { PATH: process.env.PATH, PORT: '0', WEBHOOK_USERNAME: WEBHOOK_USER, WEBHOOK_PASSWORD: WEBHOOK_PASS },
+/**
+ * The in-memory baseline (bench/baseline.mjs), or with `durable` the bare durable receiver
+ * (bench/durable-baseline.mjs) on the same database as the service: the cost of only making each
+ * event durable, which ours/durable measures the service's own overhead against.
+ */
+async function startBaseline(durable = false) {
+  const dir = mkdtempSync(join(tmpdir(), 'calls-bench-durable-'));
+  tmpDirs.push(dir);
+  const store = BACKEND === 'postgres'
+    ? { BACKEND, DATABASE_URL: BENCH_DATABASE_URL, DATABASE_SCHEMA: `${BENCH_SCHEMA}_durable` }
+    : { BACKEND, SQLITE_FILE: join(dir, 'durable.sqlite'), ...(process.env.SQLITE_SYNCHRONOUS ? { SQLITE_SYNCHRONOUS: process.env.SQLITE_SYNCHRONOUS } : {}) };
+  const child = spawn(process.execPath, [join(HERE, durable ? 'durable-baseline.mjs' : 'baseline.mjs')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: '0', WEBHOOK_USERNAME: WEBHOOK_USER, WEBHOOK_PASSWORD: WEBHOOK_PASS, ...(durable ? store : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(child, 'baseline');
+  track(child, durable ? 'durable baseline' : 'baseline');
   const port = await new Promise((res, rej) => {
     let buf = '';
     child.stdout.on('data', (c) => { buf += c; const m = /READY (\d+)/.exec(buf); if (m) res(Number(m[1])); });
@@ -422,7 +433,8 @@ async function main() {
 
   const svc = await startService();
   const base = await startBaseline();
-  log('service', svc.url, 'pid', svc.pid, '| baseline', base.url, 'pid', base.pid);
+  const durable = runs('webhooks') ? await startBaseline(true) : undefined;
+  log('service', svc.url, 'pid', svc.pid, '| baseline', base.url, 'pid', base.pid, durable ? `| durable baseline ${durable.url} pid ${durable.pid}` : '');
   const ws = (target) => target.url.replace('http', 'ws') + (target === svc ? '/graphql' : '');
   try {
     await sleep(1000);
@@ -493,8 +505,9 @@ async function main() {
       for (const [step, rate] of WEBHOOK_RATES.entries()) {
         const ours = await webhookLoad(svc, `s${step}`, rate);
         const baseline = await webhookLoad(base, `s${step}`, rate);
-        ingestion.push({ offered: rate ?? 'max', ours, baseline });
-        log('webhook ingestion', rate ?? 'max', 'ours', ours, 'baseline', baseline);
+        const durableBaseline = await webhookLoad(durable, `s${step}`, rate);
+        ingestion.push({ offered: rate ?? 'max', ours, baseline, durableBaseline });
+        log('webhook ingestion', rate ?? 'max', 'ours', ours, 'baseline', baseline, 'durable baseline', durableBaseline);
       }
       results.scenarios.webhookIngestion = ingestion;
     }
@@ -553,6 +566,7 @@ async function main() {
   } finally {
     await stopChild(svc.child);
     await stopChild(base.child);
+    if (durable) await stopChild(durable.child);
   }
   results.durationSec = round((Date.now() - started) / 1000, 0);
   report(results);
@@ -572,6 +586,14 @@ function report(results) {
     const judged = w.offered === 5000;
     row(`webhook ingestion, ${at}: p50 / p99 ms (errors)`, `${o.p50} / ${o.p99} (${o.errors})`, `${b.p50} / ${b.p99} (${b.errors})`, fmtRatio(o.p99, b.p99), judged ? 'p99 < 25' : '—', judged ? o.p99 < 25 && o.errors === 0 : null);
     row(`webhook ingestion, ${at}: CPU µs per event`, o.cpuUsPerEvent, b.cpuUsPerEvent, fmtRatio(o.cpuUsPerEvent, b.cpuUsPerEvent), '—', null);
+    const d = w.durableBaseline;
+    if (d) {
+      // Against the bare durable receiver on the same database: the service's own overhead.
+      const durableTarget = BACKEND === 'postgres' ? 0.6 : 0.8;
+      const rd = fmtRatio(o.eventsPerSec, d.eventsPerSec);
+      row(`webhook ingestion, ${at}: events/s vs bare durable receiver`, o.eventsPerSec, d.eventsPerSec, rd, max ? `≥ ${durableTarget}× durable` : '—', max ? rd >= durableTarget : null);
+      row(`webhook ingestion, ${at}: bare durable receiver p50 / p99 ms (errors), CPU µs per event`, `${o.p50} / ${o.p99}, ${o.cpuUsPerEvent}`, `${d.p50} / ${d.p99} (${d.errors}), ${d.cpuUsPerEvent}`, fmtRatio(o.p99, d.p99), '—', null);
+    }
   }
   const fanRows = (label, f, judged) => {
     const o = f.ours, b = f.baseline;
