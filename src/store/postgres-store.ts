@@ -61,7 +61,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: true, isConflict: isPostgresConflict, unavailable: postgresUnavailable });
+  return new SqlCallStore(db, { lockRows: true, batchWrites: true, isConflict: isPostgresConflict, unavailable: postgresUnavailable });
 }
 
 /** PostgreSQL as Kysely speaks it, introspecting the store's own schema only (see SchemaScopedIntrospector). */

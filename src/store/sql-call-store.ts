@@ -27,7 +27,12 @@ export class SqlCallStore implements CallStore {
   }
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    const run = (trx: Transaction<Database>): Promise<T> => work(new SqlTransaction(trx, this.traits));
+    const run = async (trx: Transaction<Database>): Promise<T> => {
+      const tx = new SqlTransaction(trx, this.traits);
+      const result = await work(tx);
+      await tx.flush();
+      return result;
+    };
     return (this.groupCommit ? this.groupCommit.run(run) : this.db.transaction().execute(run)).catch(this.unavailable);
   }
 

@@ -13,6 +13,13 @@ export interface SqlDialectTraits {
    */
   groupCommit?: boolean;
   /**
+   * Whether a transaction's writes are held back until its next read or its end and sent as one
+   * statement of data-modifying CTEs (PostgreSQL): each statement is a round trip, whose socket
+   * writes and reads cost more CPU than building the SQL. SQLite runs in-process and has no
+   * data-modifying CTEs.
+   */
+  batchWrites?: boolean;
+  /**
    * Why the database cannot serve requests now, when an error says so (a full or read-only disk,
    * an unreachable server), in a few words; undefined for any other error.
    */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { CallRecord, PlaybackRecord } from '../calls/call.js';
 import type { CallStoreTransaction, IdempotencyRecord, NewCallEvent, OutboxLease, UnmatchedEvent } from '../calls/call-store.js';
 import { OutboxStatus, type Effect, type EffectKind, type OutboxItem } from '../calls/outbox.js';
@@ -6,10 +6,17 @@ import type { CallsTable, Database } from './database.js';
 import { fromCall, fromPlayback, toCall, toOutboxItem, toPlayback } from './row-mapping.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
 
-/** One store transaction: the row locks, reads and writes a change to a call is made of. */
+/**
+ * One store transaction: the row locks, reads and writes a change to a call is made of. Where the
+ * dialect says so ({@link SqlDialectTraits.batchWrites}), writes wait until the next read or the
+ * end of the transaction ({@link SqlTransaction.flush}) and go out together as one statement.
+ */
 export class SqlTransaction implements CallStoreTransaction {
   /** Call rows as this transaction read them, so an update writes only the columns that changed. */
   private readonly readRows = new Map<string, Selectable<CallsTable>>();
+  /** Writes not sent yet, and the rows they touch: a second write to one of those is sent after them. */
+  private readonly pending: CompiledQuery[] = [];
+  private readonly pendingRows = new Set<string>();
 
   constructor(
     private readonly trx: Transaction<Database>,
@@ -25,6 +32,7 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   private async lockOne(column: 'id' | 'provider_call_id', value: string): Promise<CallRecord | null> {
+    await this.flush();
     let query = this.trx.selectFrom('calls').selectAll().where(column, '=', value);
     if (this.traits.lockRows) query = query.forUpdate();
     const row = await query.executeTakeFirst();
@@ -34,12 +42,13 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async findCallIdOfPlayback(playbackId: string): Promise<string | null> {
+    await this.flush();
     const row = await this.trx.selectFrom('playbacks').select('call_id').where('id', '=', playbackId).executeTakeFirst();
     return row?.call_id ?? null;
   }
 
   async insertCall(call: CallRecord): Promise<void> {
-    await this.trx.insertInto('calls').values(fromCall(call)).execute();
+    await this.write(`calls:${call.id}`, this.trx.insertInto('calls').values(fromCall(call)));
   }
 
   /**
@@ -54,25 +63,28 @@ export class SqlTransaction implements CallStoreTransaction {
       ? Object.fromEntries(Object.entries(columns).filter(([column, value]) => before[column as keyof typeof columns] !== value))
       : columns;
     if (Object.keys(changed).length === 0) return;
-    await this.trx.updateTable('calls').set(changed).where('id', '=', id).execute();
+    await this.write(`calls:${id}`, this.trx.updateTable('calls').set(changed).where('id', '=', id));
     this.readRows.set(id, { id, ...columns });
   }
 
-  listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
+  async listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
+    await this.flush();
     return listPlaybacksOf(this.trx, callId);
   }
 
   async insertPlayback(playback: PlaybackRecord): Promise<void> {
-    await this.trx.insertInto('playbacks').values(fromPlayback(playback)).execute();
+    await this.write(`playbacks:${playback.id}`, this.trx.insertInto('playbacks').values(fromPlayback(playback)));
   }
 
   async updatePlayback(playback: PlaybackRecord): Promise<void> {
     const { id, ...columns } = fromPlayback(playback);
-    await this.trx.updateTable('playbacks').set(columns).where('id', '=', id).execute();
+    await this.write(`playbacks:${id}`, this.trx.updateTable('playbacks').set(columns).where('id', '=', id));
   }
 
   async insertEvent(event: NewCallEvent): Promise<void> {
-    await this.trx
+    await this.write(
+      `call_events:${event.callId}:${event.sequence}`,
+      this.trx
       .insertInto('call_events')
       .values({
         call_id: event.callId,
@@ -85,11 +97,12 @@ export class SqlTransaction implements CallStoreTransaction {
         applied: event.applied ? 1 : 0,
         deliveries: event.deliveries,
         dedupe_key: event.dedupeKey ?? null,
-      })
-      .execute();
+      }),
+    );
   }
 
   async countRedelivery(callId: string, dedupeKey: string): Promise<boolean> {
+    await this.flush();
     const result = await this.trx
       .updateTable('call_events')
       .set((eb) => ({ deliveries: eb('deliveries', '+', 1) }))
@@ -100,20 +113,21 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async recordUnmatchedEvent(event: UnmatchedEvent): Promise<void> {
-    await this.trx
-      .insertInto('unmatched_events')
-      .values({
+    await this.write(
+      undefined,
+      this.trx.insertInto('unmatched_events').values({
         received_at: event.receivedAt.toISOString(),
         provider_call_id: event.providerCallId,
         event_type: event.eventType,
         reason: event.reason,
         payload: JSON.stringify(event.payload),
-      })
-      .execute();
+      }),
+    );
   }
 
+  /** With the writes still held back, as the last part of their statement: its row comes back. */
   async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
-    const row = await this.trx
+    const insert = this.trx
       .insertInto('outbox')
       .values({
         call_id: effect.callId,
@@ -128,12 +142,13 @@ export class SqlTransaction implements CallStoreTransaction {
         locked_by: lease.by,
         locked_until: lease.until.toISOString(),
       })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toOutboxItem(row);
+      .returningAll();
+    const { rows } = await this.trx.executeQuery(this.withPending(insert.compile()));
+    return toOutboxItem(rows[0]!);
   }
 
   async startOutboxAttempt(id: number, lease: OutboxLease, now: Date): Promise<boolean> {
+    await this.flush();
     const result = await this.trx
       .updateTable('outbox')
       .set((eb) => ({
@@ -152,27 +167,26 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async deferOutbox(id: number, notBefore: Date, lease: OutboxLease, now: Date): Promise<void> {
-    await this.trx
-      .updateTable('outbox')
-      .set({
-        not_before: notBefore.toISOString(),
-        locked_by: lease.by,
-        locked_until: lease.until.toISOString(),
-        updated_at: now.toISOString(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.write(
+      `outbox:${id}`,
+      this.trx
+        .updateTable('outbox')
+        .set({
+          not_before: notBefore.toISOString(),
+          locked_by: lease.by,
+          locked_until: lease.until.toISOString(),
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', id),
+    );
   }
 
   async finishOutbox(id: number, status: Exclude<OutboxStatus, 'pending'>, error: string | null, now: Date): Promise<void> {
-    await this.trx
-      .updateTable('outbox')
-      .set({ status, last_error: error, updated_at: now.toISOString() })
-      .where('id', '=', id)
-      .execute();
+    await this.write(`outbox:${id}`, this.trx.updateTable('outbox').set({ status, last_error: error, updated_at: now.toISOString() }).where('id', '=', id));
   }
 
   async findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]> {
+    await this.flush();
     const rows = await this.trx
       .selectFrom('outbox')
       .selectAll()
@@ -185,6 +199,7 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async findIdempotencyKey(scope: string, operation: string, key: string): Promise<IdempotencyRecord | null> {
+    await this.flush();
     const row = await this.trx
       .selectFrom('idempotency_keys')
       .select(['request_hash', 'result_id'])
@@ -196,17 +211,60 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async insertIdempotencyKey(scope: string, operation: string, key: string, record: IdempotencyRecord, now: Date): Promise<void> {
-    await this.trx
-      .insertInto('idempotency_keys')
-      .values({
+    await this.write(
+      undefined,
+      this.trx.insertInto('idempotency_keys').values({
         scope,
         operation,
         key,
         request_hash: record.requestHash,
         result_id: record.resultId,
         created_at: now.toISOString(),
-      })
-      .execute();
+      }),
+    );
+  }
+
+  /** Sends the writes held back, as one statement. Before every read, and before the commit. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const [only] = this.pending;
+    const query = this.pending.length === 1 ? only! : this.withPending(CompiledQuery.raw('select 1', []));
+    this.pending.length = 0;
+    this.pendingRows.clear();
+    await this.trx.executeQuery(query);
+  }
+
+  /**
+   * A write: sent now, or held back where writes are batched. `row` names what it touches; a write
+   * to a row a held-back write touches goes after those (one statement's parts cannot see each other's changes).
+   */
+  private async write(row: string | undefined, query: Compilable): Promise<void> {
+    if (!this.traits.batchWrites) {
+      await this.trx.executeQuery(query.compile());
+      return;
+    }
+    if (row !== undefined && this.pendingRows.has(row)) await this.flush();
+    this.pending.push(query.compile());
+    if (row !== undefined) this.pendingRows.add(row);
+  }
+
+  /**
+   * `last` preceded by the writes held back, as data-modifying CTEs of one statement (each of
+   * which runs once, to completion, whatever `last` reads), their `$n` parameters renumbered.
+   */
+  private withPending<O>(last: CompiledQuery<O>): CompiledQuery<O> {
+    if (this.pending.length === 0) return last;
+    const parameters: unknown[] = [];
+    const renumbered = (query: CompiledQuery): string => {
+      const offset = parameters.length;
+      parameters.push(...query.parameters);
+      return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    };
+    const parts = this.pending.map((query, i) => `w${i} as (${renumbered(query)})`);
+    const sql = `with ${parts.join(', ')} ${renumbered(last)}`;
+    this.pending.length = 0;
+    this.pendingRows.clear();
+    return CompiledQuery.raw(sql, parameters) as CompiledQuery<O>;
   }
 }
 
