@@ -5,8 +5,8 @@
 // Prints "READY <port>" on stdout once listening. Env: PORT (0 = any), WEBHOOK_USERNAME, WEBHOOK_PASSWORD.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { webhookReceiver } from './webhook-receiver.mjs';
 
-const expected = 'Basic ' + Buffer.from(`${process.env.WEBHOOK_USERNAME ?? 'bandwidth'}:${process.env.WEBHOOK_PASSWORD ?? 'secret'}`).toString('base64');
 const calls = new Map(); // callId → { state, events, subscribers:Set<WebSocket> }
 
 function call(id) {
@@ -15,16 +15,8 @@ function call(id) {
   return c;
 }
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/healthz') return res.end('ok');
-  if (req.method !== 'POST' || req.url !== '/webhooks/bandwidth') { res.statusCode = 404; return res.end(); }
-  if (req.headers.authorization !== expected) { res.statusCode = 401; return res.end(); }
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    let event;
-    try { event = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { res.statusCode = 400; return res.end(); }
-    if (typeof event?.callId !== 'string' || typeof event.eventType !== 'string') { res.statusCode = 400; return res.end(); }
+const server = createServer(
+  webhookReceiver((event, _body, res) => {
     const c = call(event.callId);
     if (event.eventType === 'answer') c.state = 'active';
     if (event.eventType === 'hangup') c.state = 'completed';
@@ -35,8 +27,8 @@ const server = createServer((req, res) => {
     }
     res.setHeader('content-type', 'application/json');
     res.end(`{"recorded":true,"sequence":${c.sequence}}`);
-  });
-});
+  }),
+);
 
 const wss = new WebSocketServer({ server });
 wss.on('connection', (socket) => {

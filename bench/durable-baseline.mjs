@@ -10,8 +10,8 @@
 // BACKEND (sqlite | postgres), DATABASE_URL and DATABASE_SCHEMA (postgres), SQLITE_FILE and
 // SQLITE_SYNCHRONOUS (sqlite).
 import { createServer } from 'node:http';
+import { webhookReceiver } from './webhook-receiver.mjs';
 
-const expected = 'Basic ' + Buffer.from(`${process.env.WEBHOOK_USERNAME ?? 'bandwidth'}:${process.env.WEBHOOK_PASSWORD ?? 'secret'}`).toString('base64');
 const backend = process.env.BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
 /** Appends one event to its call's log; resolves with the event's sequence once it is durable. */
@@ -62,17 +62,8 @@ async function openLog() {
 
 const log = await openLog();
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/healthz') return res.end('ok');
-  if (req.method !== 'POST' || req.url !== '/webhooks/bandwidth') { res.statusCode = 404; return res.end(); }
-  if (req.headers.authorization !== expected) { res.statusCode = 401; return res.end(); }
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    let event;
-    try { event = JSON.parse(body); } catch { res.statusCode = 400; return res.end(); }
-    if (typeof event?.callId !== 'string' || typeof event.eventType !== 'string') { res.statusCode = 400; return res.end(); }
+const server = createServer(
+  webhookReceiver((event, body, res) => {
     log.append(event.callId, event.eventType, body).then(
       (sequence) => {
         res.setHeader('content-type', 'application/json');
@@ -80,8 +71,8 @@ const server = createServer((req, res) => {
       },
       () => { res.statusCode = 503; res.end(); },
     );
-  });
-});
+  }),
+);
 
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(`READY ${server.address().port}`);
