@@ -84,9 +84,7 @@ export class SqlTransaction implements CallStoreTransaction {
   async insertEvent(event: NewCallEvent): Promise<void> {
     await this.write(
       `call_events:${event.callId}:${event.sequence}`,
-      this.trx
-      .insertInto('call_events')
-      .values({
+      this.trx.insertInto('call_events').values({
         call_id: event.callId,
         sequence: event.sequence,
         type: event.type,
