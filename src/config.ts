@@ -27,7 +27,7 @@ export interface Config {
   callConsole: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
-  database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string };
+  database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
   /** Redis for change notifications across instances; undefined runs on the in-process bus. */
   redis?: { url: string; prefix: string };
   /** Names this instance in outbox leases; stable across restarts. */
@@ -162,7 +162,7 @@ export function databaseConfig(env: Env = process.env): Config['database'] {
     if (!URL.canParse(value)) throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
     const schema = env.DATABASE_SCHEMA?.trim() || 'public';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('DATABASE_SCHEMA must be a lower-case SQL identifier');
-    return { kind: 'postgres', url: value, schema };
+    return { kind: 'postgres', url: value, schema, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200) };
   }
   const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(value);
   const filename = match ? match[1]! : value;

@@ -40,7 +40,8 @@ describe('configuration', () => {
 
   it('selects PostgreSQL for a postgres:// DATABASE_URL, in DATABASE_SCHEMA', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db.example.com:5432/calls', DATABASE_SCHEMA: 'voice' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db.example.com:5432/calls', schema: 'voice' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db.example.com:5432/calls', schema: 'voice', poolSize: 10 });
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '30' }).database).toMatchObject({ poolSize: 30 });
     expect(config.redis).toBeUndefined();
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'calls' });
   });
@@ -115,6 +116,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
     [{ DATABASE_URL: 'mysql://localhost/db' }, /^DATABASE_URL/],
     [{ DATABASE_URL: 'postgres://localhost/db', DATABASE_SCHEMA: 'Drop Table' }, /^DATABASE_SCHEMA/],
+    [{ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE/],
+    [{ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: 'many' }, /^DATABASE_POOL_SIZE/],
     [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL/],
     [{ OUTBOX_LEASE_MS: '10' }, /^OUTBOX_LEASE_MS/],
     [{ OUTBOX_SWEEP_PAGE: '0' }, /^OUTBOX_SWEEP_PAGE/],

@@ -10,6 +10,7 @@ export function openStore(database: Config['database'], logger?: Pick<Logger, 'w
     ? openPostgresStore({
         url: database.url,
         schema: database.schema,
+        poolSize: database.poolSize,
         onConnectionLost: (error) => logger?.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection lost'),
       })
     : openSqliteStore(database.filename, {
