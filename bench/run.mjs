@@ -23,7 +23,7 @@ const BENCH_SCHEMA = `bench_${process.pid}_${Date.now().toString(36)}`;
 // BENCH_PROFILE=dir: the service runs with --cpu-prof and writes its profile there on exit.
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
 // BENCH_ONLY=webhooks,fanout,…: run only these scenarios (names as in SCENARIOS below).
-const SCENARIOS = ['memory', 'createCall', 'webhooks', 'fanout', 'fanoutSpread', 'timeToAudio'];
+const SCENARIOS = ['memory', 'createCall', 'webhooks', 'fanout', 'fanoutSpread', 'timeToAudio', 'scaleOut'];
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : null;
 if (ONLY) for (const name of ONLY) if (!SCENARIOS.includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
 const runs = (name) => !ONLY || ONLY.has(name);
@@ -277,14 +277,14 @@ function lifecycleEvents(prefix, window = 250) {
   };
 }
 
-async function webhookLoad(target, prefix, rate) {
+async function webhookLoad(target, prefix, rate, connections = WEBHOOK_CONNECTIONS, duration = DURATION) {
   const nextBody = lifecycleEvents(prefix);
   const cpu0 = cpuMs(target.pid);
   const result = await autocannon({
     url: `${target.url}/webhooks/bandwidth`,
     method: 'POST',
-    connections: WEBHOOK_CONNECTIONS,
-    duration: DURATION,
+    connections,
+    duration,
     ...(rate ? { overallRate: rate } : {}),
     headers: { 'content-type': 'application/json', authorization: AUTH },
     requests: [{ setupRequest: (req) => ({ ...req, body: nextBody() }) }],
@@ -559,6 +559,25 @@ async function main() {
       results.scenarios.fanOutSpread = spread;
     }
 
+    if (runs('scaleOut') && BACKEND === 'postgres') {
+      // Scale-out: the same closed-loop webhook load, as fast as answered, on one instance (all
+      // connections) and on two instances of one PostgreSQL + Redis (half the connections each).
+      const second = await startService();
+      try {
+        // Both warmed up alike first (JIT, pool connections), so neither starts cold.
+        await Promise.all([webhookLoad(svc, 'sow1', null, WEBHOOK_CONNECTIONS / 2, 2), webhookLoad(second, 'sow2', null, WEBHOOK_CONNECTIONS / 2, 2)]);
+        const one = await webhookLoad(svc, 'so1', null);
+        const [a, b] = await Promise.all([
+          webhookLoad(svc, 'so2a', null, WEBHOOK_CONNECTIONS / 2),
+          webhookLoad(second, 'so2b', null, WEBHOOK_CONNECTIONS / 2),
+        ]);
+        results.scenarios.scaleOut = { one, two: [a, b], twoEventsPerSec: a.eventsPerSec + b.eventsPerSec };
+        log('scale-out: one instance', one, 'two instances', a, b);
+      } finally {
+        await stopChild(second.child);
+      }
+    }
+
     if (runs('timeToAudio')) {
       results.scenarios.timeToAudio = await timeToAudio(svc, QUICK ? 50 : 200);
       log('time to audio', results.scenarios.timeToAudio);
@@ -608,6 +627,12 @@ function report(results) {
   }
   for (const f of s.fanOutSpread ?? []) fanRows(`fan-out, ${f.subscribers} subs over ${f.calls} calls`, f, false);
   if (s.timeToAudio) row(`time to audio (answer POST → audio request), ${s.timeToAudio.measured} calls: p50 / p99 ms`, `${s.timeToAudio.p50} / ${s.timeToAudio.p99}`, '—', null, 'p99 < 10', s.timeToAudio.p99 < 10);
+  if (s.scaleOut) {
+    const { one, two, twoEventsPerSec } = s.scaleOut;
+    const ratio = fmtRatio(twoEventsPerSec, one.eventsPerSec);
+    row(`scale-out, webhooks as fast as answered: events/s, two instances vs one`, `${twoEventsPerSec} (${two[0].eventsPerSec} + ${two[1].eventsPerSec})`, one.eventsPerSec, ratio, '≥ 1.6×', ratio >= 1.6);
+    row(`scale-out: p50 / p99 ms (errors), two instances vs one`, `${two[0].p50} / ${Math.max(two[0].p99, two[1].p99)} (${two[0].errors + two[1].errors})`, `${one.p50} / ${one.p99} (${one.errors})`, null, '—', null);
+  }
   if (s.createCall) row(`createCall (1000 calls, 20 in flight): calls/s, p50 / p99 ms`, `${s.createCall.perSec}/s, ${s.createCall.p50} / ${s.createCall.p99}`, '—', null, '—', null);
   for (const m of s.memoryPerSubscription ?? []) row(`memory per idle subscription, KiB RSS (${m.subscriptions} subs)`, m.ours, m.baseline, fmtRatio(m.ours, m.baseline), '< 50', m.ours < 50);
   for (const m of s.memoryPerCall ?? []) row(`memory per active call, KiB RSS (${m.calls} calls)`, m.ours, '—', null, '—', null);
