@@ -7,9 +7,13 @@ import { applyProviderStatus, missingAtProvider } from './provider-status.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import type { VoiceGateway } from './voice-gateway.js';
 
-/** Tries at an event whose store was unavailable, the first included, and the wait before the second (then twice that). */
-const INGEST_ATTEMPTS = 3;
-const INGEST_RETRY_DELAY_MS = 50;
+/**
+ * How long an event whose store could not be reached is tried again, and the first wait (doubling
+ * after): long enough for a pool to replace connections a restart or failover dropped on a busy
+ * machine, short against Bandwidth's webhook timeout (v2: 15 s by default).
+ */
+const INGEST_RETRY_WINDOW_MS = 1500;
+const FIRST_INGEST_RETRY_DELAY_MS = 50;
 
 type IngestResult =
   | { status: 'applied' | 'recorded'; callId: string; sequence: number }
@@ -42,17 +46,20 @@ export class ProviderEvents {
    * Applies one provider event. The event is committed (or counted as a redelivery) before this
    * resolves, so the webhook can acknowledge it; provider requests it triggers run afterwards.
    *
-   * A store that dropped its connection mid-transaction is tried again at once, on a fresh one:
-   * Bandwidth's v2 does not retry a BXML webhook we fail, it ends the call. Safe, for an event
-   * whose first commit did land is found by its dedupe key and counted as a redelivery.
+   * A store that could not be reached (a connection dropped mid-transaction) is tried again on a
+   * fresh connection for up to {@link INGEST_RETRY_WINDOW_MS}: Bandwidth's v2 does not retry a
+   * BXML webhook we fail, it ends the call. Safe, for an event whose first commit did land is found
+   * by its dedupe key and counted as a redelivery. A full or read-only disk is not waited out.
    */
   async ingest(event: ProviderEvent): Promise<IngestOutcome> {
-    for (let attempt = 1; ; attempt += 1) {
+    const started = Date.now();
+    for (let delayMs = FIRST_INGEST_RETRY_DELAY_MS; ; delayMs *= 2) {
       try {
         return await this.ingestOnce(event);
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || attempt >= INGEST_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, INGEST_RETRY_DELAY_MS * attempt));
+        const reachable = !(error instanceof StoreUnavailableError) || error.reason !== 'unreachable';
+        if (reachable || Date.now() - started + delayMs > INGEST_RETRY_WINDOW_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   }

@@ -112,11 +112,14 @@ describe('an event whose store dropped its connection mid-transaction', () => {
     expect(domain.gateway.requestsOf('playAudio')).toHaveLength(1);
   });
 
-  it('is not tried again for any other failure', async () => {
+  it.each([
+    ['a full disk', new StoreUnavailableError('disk full', { cause: new Error('SQLITE_FULL') })],
+    ['a bug', new Error('a bug')],
+  ])('is not tried again for %s', async (_name, failure) => {
     const domain = callDomain();
     const call = await placeCall(domain, ['hello']);
-    domain.store.failNextCommit(new Error('a bug'));
-    await expect(domain.service.ingest(domain.bw.answer(call))).rejects.toThrow('a bug');
+    domain.store.failNextCommit(failure);
+    await expect(domain.service.ingest(domain.bw.answer(call))).rejects.toThrow(failure.message);
     expect(await domain.call(call.id)).toMatchObject({ state: 'RINGING' });
   });
 });
