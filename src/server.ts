@@ -74,7 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const app = await createHttpApp(logger);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerMetricsRoute(app, metrics, { apiTokens: config.apiTokens });
-    provider.registerWebhooks(app, service, metrics, store);
+    provider.registerWebhooks(app, service, metrics);
     const explorerPage = config.graphqlExplorer ? registerGraphQLExplorer(app, { tokenRequired: config.apiTokens.length > 0 }) : undefined;
     await registerGraphQLRoute(app, {
       schema: await buildCallSchema(),

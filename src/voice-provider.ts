@@ -6,9 +6,7 @@ import { BandwidthClient } from './bandwidth/v1/client.js';
 import { basicAuthoriser } from './bandwidth/v2/basic-authoriser.js';
 import { BandwidthV2Client } from './bandwidth/v2/client.js';
 import { OAuthAuthoriser } from './bandwidth/v2/oauth-authoriser.js';
-import { isTerminal } from './calls/call.js';
 import type { CallService } from './calls/call-service.js';
-import type { CallStore } from './calls/call-store.js';
 import type { VoiceGateway } from './calls/voice-gateway.js';
 import type { Config } from './config.js';
 import type { BandwidthApiVersion, RealBandwidth, SimulatedBandwidth } from './bandwidth-config.js';
@@ -25,7 +23,7 @@ export interface VoiceProvider {
   /** The built-in simulator, when no Bandwidth credentials are configured. */
   simulator?: BandwidthSimulator;
   /** Adds the webhook routes this API version calls back on. */
-  registerWebhooks(app: FastifyInstance, service: CallService, metrics: ServiceMetrics, store: CallStore): void;
+  registerWebhooks(app: FastifyInstance, service: CallService, metrics: ServiceMetrics): void;
   /** The URL handed to Bandwidth for a call's events: our webhook with its basic-auth credentials in it. */
   callbackUrl(publicUrl: string): string;
   /** Once the service listens: points the simulator's inbound calls at it, as a Bandwidth application would. */
@@ -98,13 +96,12 @@ function v2Provider(context: ProviderContext, connection: V2Connection, simulato
     apiVersion: 'v2',
     gateway,
     simulator,
-    registerWebhooks: (app, service, _metrics, store) =>
+    registerWebhooks: (app, service) =>
       registerBandwidthV2WebhookRoutes(app, {
         service,
         gateway,
         metrics,
         account: { accountId: connection.accountId, applicationId: connection.applicationId },
-        hasEnded: async (callId) => isTerminal((await store.getCall(callId))?.state ?? 'COMPLETED'),
         ...config.webhook,
       }),
     callbackUrl,

@@ -65,12 +65,14 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
     );
     const ids = created.map((c) => c.createCall.id);
     let waiting = '';
+    let stuck: CallView | undefined;
     await waitFor(
       () => `every file to be played; still waiting for ${waiting}`,
       async () => {
         for (const id of ids) {
           const { data } = await postGraphQL<{ call: CallView }>(service.url, GET_CALL, { id }, API_TOKEN).catch(() => ({ data: undefined }));
           if (!data?.call?.playbacks.every((p) => p.status === 'DONE')) {
+            stuck = data?.call;
             waiting = data?.call ? JSON.stringify({ state: data.call.state, playbacks: data.call.playbacks.map((p) => p.status), events: data.call.events?.map((e) => e.type) }) : id;
             return false;
           }
@@ -78,7 +80,12 @@ forEachSetup('PostgreSQL dropping the service’s connections', { backends: ['po
         return true;
       },
       60_000,
-    );
+    ).catch(async (error: Error) => {
+      // What Bandwidth made of the stuck call, and what the service logged about it.
+      const atBandwidth = stuck?.bandwidthCallId ? await bandwidth.sim('GET', `/control/calls/${stuck.bandwidthCallId}`).catch(String) : undefined;
+      const lines = service.output().split('\n').filter((line) => /"level":(40|50)/.test(line) || (stuck && line.includes(stuck.id)));
+      throw new Error(`${error.message}\nat Bandwidth: ${JSON.stringify(atBandwidth)}\nservice log: ${lines.slice(-30).join('\n')}`);
+    });
     await cutter;
     // Each cut found connections to end: the service held some throughout.
     expect(cuts.filter((count) => count > 0)).toHaveLength(3);

@@ -15,9 +15,10 @@ import type { VoiceGateway } from './voice-gateway.js';
 const INGEST_RETRY_WINDOW_MS = 1500;
 const FIRST_INGEST_RETRY_DELAY_MS = 50;
 
+/** `ended`: the call has ended as this event left it, so a webhook reply need not read it again. */
 type IngestResult =
-  | { status: 'applied' | 'recorded'; callId: string; sequence: number }
-  | { status: 'duplicate'; callId: string }
+  | { status: 'applied' | 'recorded'; callId: string; sequence: number; ended: boolean }
+  | { status: 'duplicate'; callId: string; ended: boolean }
   | { status: 'unmatched' }
   /** Refused: the event names one call and is about another (see {@link locate}); kept aside as unmatched. */
   | { status: 'rejected'; reason: string };
@@ -83,11 +84,11 @@ export class ProviderEvents {
           return undefined;
         }
         const mutation = newInboundCall(event, event.signal, now);
-        outcome = { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence };
+        outcome = { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence, ended: false };
         return mutation;
       }
       if (await tx.countRedelivery(located.id, event.dedupeKey)) {
-        outcome = { status: 'duplicate', callId: located.id };
+        outcome = { status: 'duplicate', callId: located.id, ended: isTerminal(located.state) };
         return undefined;
       }
       const mutation = new CallMutation(located, await tx.listPlaybacks(located.id), now);
@@ -97,7 +98,7 @@ export class ProviderEvents {
         dedupeKey: event.dedupeKey,
       });
       logged.applied = apply(mutation, event);
-      outcome = { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence };
+      outcome = { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence, ended: isTerminal(mutation.call.state) };
       return mutation;
     });
     return { ...outcome, requests: Promise.all(requests).then(() => undefined) };

@@ -11,12 +11,6 @@ export interface BandwidthV2WebhookOptions {
   service: CallService;
   /** The v2 gateway: its reply slots carry what the domain decides while a webhook waits for BXML. */
   gateway: Pick<BandwidthV2Client, 'replies' | 'holdResponse' | 'ringingResponse'>;
-  /**
-   * Whether a call has ended in our records. A call that has ended here but asks Bandwidth for more
-   * BXML (a create given up as failed that rang after all, a hang-up still on its way) is hung up
-   * rather than held on the account with nobody watching it.
-   */
-  hasEnded: (callId: string) => Promise<boolean>;
   metrics?: Pick<ServiceMetrics, 'webhook'>;
   /**
    * Our account and application. Every v2 callback names both; one that names others is not about
@@ -80,8 +74,11 @@ export function registerBandwidthV2WebhookRoutes(app: FastifyInstance, options: 
           guard.delivered(request, kind, outcome, details);
           await settledWithin(requests, decisionWaitMs);
           // A call we know nothing of (not ours, or long gone), have ended, or that the event was
-          // refused for (it named another call) is not kept up on our account.
-          const over = !('callId' in outcome) || (await options.hasEnded(outcome.callId));
+          // refused for (it named another call) is not kept up on our account: one that has ended
+          // here but asks for more BXML (a create given up that rang after all, a hang-up still on
+          // its way) is hung up. The ingest says so; reading the call again could fail (a dropped
+          // database connection) and turn the reply its requests filled into a 503.
+          const over = !('callId' in outcome) || outcome.ended;
           const fallback = over ? HANGUP : ringing(kind, query) ? options.gateway.ringingResponse() : options.gateway.holdResponse();
           return sendBxml(reply, over ? HANGUP : (slot.take() ?? fallback));
         } finally {

@@ -42,7 +42,7 @@ describe('an outbound call', () => {
     const call = await placeCall(domain);
     const answer = domain.bw.answer(call, domain.clock.advance(1500));
 
-    expect(await domain.service.ingest(answer)).toEqual({ status: 'applied', callId: call.id, sequence: 4, requests: expect.any(Promise) });
+    expect(await domain.service.ingest(answer)).toEqual({ status: 'applied', callId: call.id, sequence: 4, ended: false, requests: expect.any(Promise) });
     expect(await domain.call(call.id)).toMatchObject({ state: 'ACTIVE', answeredAt: answer.occurredAt, endedAt: null });
   });
 

@@ -66,7 +66,7 @@ describe('a redelivered event', () => {
     await domain.service.idle();
 
     expect(first).toMatchObject({ status: 'applied' });
-    expect(again).toEqual({ status: 'duplicate', callId: call.id, requests: expect.any(Promise) });
+    expect(again).toEqual({ status: 'duplicate', callId: call.id, ended: false, requests: expect.any(Promise) });
     const answers = (await domain.store.listEvents(call.id, 0, 100)).filter((e) => e.type === 'answer');
     expect(answers).toMatchObject([{ deliveries: 2, applied: true }]);
     expect(domain.gateway.requestsOf('playAudio')).toHaveLength(1);
@@ -80,7 +80,7 @@ describe('a redelivered event', () => {
     const ended = await domain.call(call.id);
     const changes = domain.notifier.changes.length;
 
-    expect(await domain.service.ingest(hangup)).toEqual({ status: 'duplicate', callId: call.id, requests: expect.any(Promise) });
+    expect(await domain.service.ingest(hangup)).toEqual({ status: 'duplicate', callId: call.id, ended: true, requests: expect.any(Promise) });
     expect(await domain.call(call.id)).toEqual(ended);
     expect(domain.notifier.changes).toHaveLength(changes);
     expect((await domain.store.listEvents(call.id, 0, 10)).at(-1)).toMatchObject({ type: 'hangup', deliveries: 2 });
@@ -92,7 +92,7 @@ describe('a redelivered event', () => {
     const first = await domain.service.ingest(incoming);
     const again = await domain.service.ingest(incoming);
 
-    expect(again).toEqual({ status: 'duplicate', callId: (first as { callId: string }).callId, requests: expect.any(Promise) });
+    expect(again).toEqual({ status: 'duplicate', callId: (first as { callId: string }).callId, ended: false, requests: expect.any(Promise) });
     expect(await domain.store.listCalls({ first: 10 })).toHaveLength(1);
   });
 });
