@@ -60,7 +60,8 @@ export class ProviderEvents {
       } catch (error) {
         const reachable = !(error instanceof StoreUnavailableError) || error.reason !== 'unreachable';
         if (reachable || Date.now() - started + delayMs > INGEST_RETRY_WINDOW_MS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        // Unref'd: a wait for the database never holds a stopping process open.
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
       }
     }
   }
