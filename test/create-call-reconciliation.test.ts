@@ -10,6 +10,12 @@ async function callsAtBandwidthTagged(service: TestService, tag: string): Promis
   return calls.filter((c) => c.tag === tag).length;
 }
 
+/** The create requests Bandwidth received, in order, with their answer's status and when they came. */
+async function createsAtBandwidth(service: TestService): Promise<Array<{ status: number; at: string }>> {
+  const requests = await service.sim<Array<{ method: string; path: string; status: number; at: string }>>('GET', '/control/requests');
+  return requests.filter((r) => r.method === 'POST' && /\/calls$/.test(r.path));
+}
+
 function placed(service: TestService, id: string, timeoutMs = 15_000): Promise<CallView> {
   // Until the dial records its outcome: on v2 the answer (which carries our tag) may name the call
   // before the dialer's own lookup does, as Bandwidth's v2 call state has no tag to find it by.
@@ -55,10 +61,7 @@ forEachSetup('a create whose outcome is unknown', () => {
 
     const call = await placed(service, data!.createCall.id);
     expect(await callsAtBandwidthTagged(service, call.id)).toBe(1);
-    const creates = (await service.sim<Array<{ method: string; path: string; status: number }>>('GET', '/control/requests')).filter(
-      (r) => r.method === 'POST' && /\/calls$/.test(r.path),
-    );
-    expect(creates.map((r) => r.status)).toEqual([500]);
+    expect((await createsAtBandwidth(service)).map((r) => r.status)).toEqual([500]);
     const types = call.events!.map((e) => e.type);
     expect(types.filter((type) => type === 'call.dialing')).toHaveLength(1);
     expect(call.events!.find((e) => e.type === 'call.dialed')!.payload).toMatchObject({ reconciled: true });
@@ -77,9 +80,7 @@ forEachSetup('a create whose outcome is unknown', () => {
     const { sentAt, settleBy } = call.events!.find((e) => e.type === 'call.dial_outcome_unknown')!.payload;
     expect(Date.parse(settleBy) - Date.parse(sentAt)).toBe(1500);
     // Not sent again before the wait was over: one second of ring timeout and half a second of margin.
-    const creates = (await service.sim<Array<{ method: string; path: string; at: string }>>('GET', '/control/requests')).filter(
-      (r) => r.method === 'POST' && /\/calls$/.test(r.path),
-    );
+    const creates = await createsAtBandwidth(service);
     expect(creates).toHaveLength(2);
     expect(Date.parse(creates[1].at)).toBeGreaterThanOrEqual(Date.parse(settleBy));
   });

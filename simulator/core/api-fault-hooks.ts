@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiFaultAction, ApiFaults } from './api-faults.js';
-import { apiOwning, type ApiVersion } from './api-version.js';
+import { apiOwning, type ApiErrorResponse, type ApiVersion } from './api-version.js';
 import { pause } from './pause.js';
 import type { RequestLog } from './request-log.js';
 import { pathOf } from './request-path.js';
@@ -17,7 +17,10 @@ export interface ApiFaultHookDependencies {
 }
 
 /** Actions that let the handler run and act on the answer it produced. */
-type AfterProcessing = Extract<ApiFaultAction, { type: 'reset-after-processing' } | { type: 'delay' } | { type: 'status' }>;
+type AfterProcessing =
+  | Extract<ApiFaultAction, { type: 'reset-after-processing' } | { type: 'delay' }>
+  /** A `status` fault with `process: true`: the handler runs, and this error is answered instead. */
+  | { type: 'error-instead'; response: ApiErrorResponse };
 
 /** Closes the connection without a word: the client sees a reset and cannot know the outcome. */
 function dropConnection(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -48,9 +51,10 @@ export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDep
 
     switch (action.type) {
       case 'status': {
-        if (action.process) break;
         const response = api.injectedError(action, request.method, path);
-        return reply.code(response.status).headers(response.headers ?? {}).send(response.body);
+        if (!action.process) return reply.code(response.status).headers(response.headers ?? {}).send(response.body);
+        afterProcessing.set(request, { type: 'error-instead', response });
+        return;
       }
       case 'reset':
         return dropConnection(request, reply);
@@ -68,10 +72,9 @@ export function installApiFaultHooks(app: FastifyInstance, deps: ApiFaultHookDep
 
   app.addHook('onSend', async (request, reply, payload) => {
     const action = afterProcessing.get(request);
-    if (action?.type === 'status') {
+    if (action?.type === 'error-instead') {
       // Processed: what the handler did stands, and the client is told it failed.
-      const api = apiOwning(apis, pathOf(request.url))!;
-      const response = api.injectedError(action, request.method, pathOf(request.url));
+      const { response } = action;
       reply.code(response.status).headers(response.headers ?? {}).removeHeader('location');
       reply.header('content-type', 'application/json; charset=utf-8');
       return JSON.stringify(response.body);

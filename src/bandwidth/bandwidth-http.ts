@@ -3,7 +3,7 @@ import got, { HTTPError, RequestError, TimeoutError } from 'got';
 import type { z } from 'zod';
 import { StaticAuthoriser, type Authoriser } from './authoriser.js';
 import { BandwidthError, type BandwidthRequestLabel } from './bandwidth-error.js';
-import type { BandwidthClientLogger, BandwidthRequestObserver } from './request-observer.js';
+import { observeAttempts, type BandwidthClientLogger, type BandwidthRequestObserver } from './request-observer.js';
 import { failureReason, type RetryPolicy, type RetryRule } from './retry-policy.js';
 
 export interface BandwidthHttpOptions {
@@ -118,12 +118,10 @@ export class BandwidthHttp {
     // Only the path is logged or put into errors: no origin, no query (phone numbers), no credentials.
     const label: BandwidthRequestLabel = { method, path: url.pathname };
     const logged = { ...this.logFields, ...label };
-    const endpoint = endpointOf(method, path);
-    const observer = this.observer;
+    const observed = observeAttempts(this.observer, endpointOf(method, path));
+    const { elapsedMs } = observed;
     const rule = this.retry.rule(options.retry);
-    let attemptStartedAt = performance.now();
     let plannedDelayMs = 0;
-    const elapsedMs = () => Math.round(performance.now() - attemptStartedAt);
     // A failure to obtain credentials (the token endpoint refused) is kept aside: thrown from a got
     // hook it would come back wrapped as a transport error of the request it never let leave.
     let authorisationFailure: unknown;
@@ -169,12 +167,13 @@ export class BandwidthHttp {
               }
               requestOptions.headers.authorization = used.header;
               counter.attempts += 1;
-              attemptStartedAt = performance.now();
             },
+            // Timed once the credentials are in hand.
+            ...observed.hooks.beforeRequest,
           ],
           afterResponse: [
+            ...observed.hooks.afterResponse,
             (response) => {
-              observer?.attempted(endpoint, response.statusCode, elapsedMs());
               this.logger?.debug(
                 { ...logged, status: response.statusCode, durationMs: elapsedMs(), attempt: counter.attempts },
                 'bandwidth request',
@@ -183,9 +182,8 @@ export class BandwidthHttp {
             },
           ],
           beforeRetry: [
+            ...observed.hooks.beforeRetry,
             (error) => {
-              if (!error.response) observer?.attempted(endpoint, 'error', elapsedMs());
-              observer?.retried(endpoint);
               this.logger?.warn(
                 { ...logged, attempt: counter.attempts + 1, reason: failureReason(error), waitedMs: Math.round(plannedDelayMs) },
                 'retrying bandwidth request',
@@ -206,7 +204,7 @@ export class BandwidthHttp {
       return raw;
     } catch (error) {
       if (authorisationFailure !== undefined) throw authorisationFailure;
-      if (error instanceof RequestError && !error.response) observer?.attempted(endpoint, 'error', elapsedMs());
+      observed.failed(error);
       throw this.toBandwidthError(error, label, counter.attempts, elapsedMs, options.errorCodes);
     }
   }

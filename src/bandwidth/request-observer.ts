@@ -1,3 +1,5 @@
+import { RequestError, type AfterResponseHook, type BeforeRequestHook, type BeforeRetryHook } from 'got';
+
 /** The subset of a pino logger the client uses; any pino `Logger` fits. */
 export interface BandwidthClientLogger {
   debug(fields: Record<string, unknown>, message?: string): void;
@@ -15,3 +17,30 @@ export interface BandwidthRequestObserver {
   retried(endpoint: string): void;
 }
 
+
+/**
+ * got hooks that time each attempt at `endpoint` and tell `observer` of it (Bandwidth's status, or
+ * `error` when no answer came) and of each retry; `failed` counts a last attempt that got no
+ * answer. Shared by the API client and the OAuth token requests. Put `hooks.beforeRequest` after
+ * any hook that must run before the attempt is timed.
+ */
+export function observeAttempts(observer: BandwidthRequestObserver | undefined, endpoint: string) {
+  let startedAt = performance.now();
+  const elapsedMs = (): number => Math.round(performance.now() - startedAt);
+  const beforeRequest: BeforeRequestHook = () => void (startedAt = performance.now());
+  const afterResponse: AfterResponseHook = (response) => {
+    observer?.attempted(endpoint, response.statusCode, elapsedMs());
+    return response;
+  };
+  const beforeRetry: BeforeRetryHook = (error) => {
+    if (!error.response) observer?.attempted(endpoint, 'error', elapsedMs());
+    observer?.retried(endpoint);
+  };
+  return {
+    elapsedMs,
+    hooks: { beforeRequest: [beforeRequest], afterResponse: [afterResponse], beforeRetry: [beforeRetry] },
+    failed(error: unknown): void {
+      if (error instanceof RequestError && !error.response) observer?.attempted(endpoint, 'error', elapsedMs());
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { CallService } from './call-service.js';
 import type { DomainLogger } from './domain-logger.js';
 import type { CallCursor, CallStore } from './call-store.js';
-import { CallState } from './call.js';
+import { CallState, type CallRecord } from './call.js';
 
 export interface CallReconcilerOptions {
   service: CallService;
@@ -63,36 +63,22 @@ export class CallReconciler {
 
   /** Ends every call that has not ended here but has at Bandwidth; returns how many it changed. */
   async catchUp(): Promise<number> {
-    const { store, service, logger } = this.options;
     let checked = 0;
     let changed = 0;
-    for (const state of [CallState.RINGING, CallState.ACTIVE]) {
-      let after: CallCursor | undefined;
-      for (;;) {
-        const page = await store.listCalls({ first: BATCH, after, state });
-        for (const call of page) {
-          if (this.stopped) return changed;
-          checked += 1;
-          this.checkedAt.set(call.id, Date.now());
-          try {
-            // Ends only: an answer Bandwidth reports may have its webhook on the way this moment,
-            // and on v2 that webhook's reply is what plays the queue.
-            if (await service.reconcile(call.id, true)) changed += 1;
-          } catch (error) {
-            logger.warn({ callId: call.id, err: { message: (error as Error).message } }, 'could not reconcile a call at start-up');
-          }
-        }
-        if (page.length < BATCH) break;
-        after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
-      }
+    for await (const call of this.liveCallsWithBandwidthIds()) {
+      if (this.stopped) break;
+      checked += 1;
+      // Ends only: an answer Bandwidth reports may have its webhook on the way this moment, and on
+      // v2 that webhook's reply is what plays the queue.
+      if (await this.check(call.id, true, 'at start-up')) changed += 1;
     }
-    if (checked > 0) logger.info({ checked, changed }, 'reconciled the calls that had not ended with Bandwidth at start-up');
+    if (checked > 0) this.options.logger.info({ checked, changed }, 'reconciled the calls that had not ended with Bandwidth at start-up');
     return changed;
   }
 
   /** One pass: returns how many calls it changed. */
   async sweep(): Promise<number> {
-    const { store, service, logger, silenceMs } = this.options;
+    const { store, silenceMs } = this.options;
     const now = Date.now();
     const silent = await store.listSilentCalls(new Date(now - silenceMs), BATCH);
     const stillSilent = new Set(silent.map((call) => call.id));
@@ -101,17 +87,37 @@ export class CallReconciler {
     let changed = 0;
     for (const call of silent) {
       if (!call.providerCallId || now - (this.checkedAt.get(call.id) ?? 0) < silenceMs) continue;
-      this.checkedAt.set(call.id, now);
-      try {
-        if (await service.reconcile(call.id)) {
-          changed += 1;
-          logger.info({ callId: call.id }, 'reconciled a silent call with Bandwidth');
-        }
-      } catch (error) {
-        logger.warn({ callId: call.id, err: { message: (error as Error).message } }, 'could not reconcile a silent call');
-      }
+      if (await this.check(call.id, false, 'silent')) changed += 1;
     }
     await store.deleteIdempotencyKeys(new Date(now - (this.options.idempotencyKeyTtlMs ?? DAY_MS)));
     return changed;
+  }
+
+  /** Asks Bandwidth about one call; whether that changed it. A failure is logged and changes nothing. */
+  private async check(callId: string, endsOnly: boolean, why: 'at start-up' | 'silent'): Promise<boolean> {
+    const { service, logger } = this.options;
+    this.checkedAt.set(callId, Date.now());
+    try {
+      const changed = await service.reconcile(callId, endsOnly);
+      if (changed) logger.info({ callId, why }, 'reconciled a call with Bandwidth');
+      return changed;
+    } catch (error) {
+      logger.warn({ callId, why, err: { message: (error as Error).message } }, 'could not reconcile a call with Bandwidth');
+      return false;
+    }
+  }
+
+  /** Every RINGING or ACTIVE call (the states in which a call has a Bandwidth id and has not ended), page by page. */
+  private async *liveCallsWithBandwidthIds(): AsyncGenerator<CallRecord> {
+    for (const state of [CallState.RINGING, CallState.ACTIVE]) {
+      let after: CallCursor | undefined;
+      for (;;) {
+        const page = await this.options.store.listCalls({ first: BATCH, after, state });
+        yield* page;
+        const last = page.at(-1);
+        if (!last || page.length < BATCH) break;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { CallState } from './call.js';
+import { CallState, type CallRecord } from './call.js';
 import type { DialResult } from './call-dialer.js';
 import type { CallMutation } from './call-mutation.js';
 import { moveCall } from './call-state-machine.js';
@@ -58,6 +58,7 @@ export class OutboundDial {
     const effect = item.effect;
     if (effect.kind !== 'create') return { kind: 'done' };
     let step = 'none' as 'create' | 'confirm' | 'none';
+    let unconfirmed: CallRecord | undefined;
     await work.commit(async (tx) => {
       const m = await work.open(tx, effect.callId);
       if (m?.call.providerCallId) {
@@ -72,6 +73,7 @@ export class OutboundDial {
       if (!(await tx.startOutboxAttempt(item.id, work.lease(m.now), m.now))) return undefined;
       if (state === CallState.UNCONFIRMED) {
         step = 'confirm';
+        unconfirmed = m.call;
         return undefined;
       }
       if (state === CallState.REQUESTED) {
@@ -79,6 +81,7 @@ export class OutboundDial {
         // store failing as the answer came back): whether it reached the provider is unknown.
         this.holdUnconfirmed(m, effect, m.call.updatedAt, { code: 'attempt-interrupted', message: 'an earlier attempt never finished' });
         step = 'confirm';
+        unconfirmed = m.call;
         return m;
       }
       moveCall(m.call, CallState.REQUESTED, m.now);
@@ -88,7 +91,7 @@ export class OutboundDial {
     });
     item.attempts += 1;
     if (step === 'create') return this.create(item, effect);
-    if (step === 'confirm') return this.confirm(item, effect);
+    if (step === 'confirm') return this.confirm(item, effect, unconfirmed!);
     return { kind: 'done' };
   }
 
@@ -125,8 +128,8 @@ export class OutboundDial {
         return { kind: 'retry', notBefore, pauseMs: RATE_LIMIT_PAUSE_MS };
       }
       if (error.mayHaveTakenEffect) {
-        await work.change(effect.callId, (m) => this.holdUnconfirmed(m, effect, sentAt, providerErrorPayload(error)));
-        return this.confirm(item, effect);
+        const call = await work.change(effect.callId, (m) => this.holdUnconfirmed(m, effect, sentAt, providerErrorPayload(error)));
+        return this.confirm(item, effect, call);
       }
       await work.change(effect.callId, (m) => {
         m.finishRequest(item.id, OutboxStatus.FAILED, error.code);
@@ -149,10 +152,9 @@ export class OutboundDial {
     m.record('call.dial_outcome_unknown', { ...cause, sentAt: sentAt.toISOString(), settleBy: settleBy.toISOString() });
   }
 
-  /** Settles an UNCONFIRMED call from the provider's records, or waits to look again. */
-  private async confirm(item: OutboxItem, effect: CreateEffect): Promise<DialResult> {
+  /** Settles an UNCONFIRMED call (`call`, as just committed) from the provider's records, or waits to look again. */
+  private async confirm(item: OutboxItem, effect: CreateEffect, call: CallRecord): Promise<DialResult> {
     const { work } = this.options;
-    const call = await work.requireCall(effect.callId);
     if (call.state !== CallState.UNCONFIRMED || call.providerCallId) {
       // Settled meanwhile (an event with our tag, or the call was ended): the next attempt tidies up.
       return { kind: 'retry', notBefore: work.clock() };

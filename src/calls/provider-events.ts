@@ -58,8 +58,8 @@ export class ProviderEvents {
       try {
         return await this.ingestOnce(event);
       } catch (error) {
-        const reachable = !(error instanceof StoreUnavailableError) || error.reason !== 'unreachable';
-        if (reachable || Date.now() - started + delayMs > INGEST_RETRY_WINDOW_MS) throw error;
+        const unreachable = error instanceof StoreUnavailableError && error.reason === 'unreachable';
+        if (!unreachable || Date.now() - started + delayMs > INGEST_RETRY_WINDOW_MS) throw error;
         // Unref'd: a wait for the database never holds a stopping process open.
         await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
       }

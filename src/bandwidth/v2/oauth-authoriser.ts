@@ -1,7 +1,7 @@
 import got, { HTTPError, RequestError, TimeoutError } from 'got';
 import type { Authoriser } from '../authoriser.js';
 import { BandwidthError } from '../bandwidth-error.js';
-import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
+import { observeAttempts, type BandwidthClientLogger, type BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy } from '../retry-policy.js';
 
 /** Where the SDK and Bandwidth's specification fetch tokens; older Bandwidth code used `id.bandwidth.com`. */
@@ -128,9 +128,7 @@ export class OAuthAuthoriser implements Authoriser {
 
   private async requestToken(): Promise<{ token: string; expiresIn: number | undefined }> {
     const path = this.tokenUrl.pathname;
-    const observer = this.observer;
-    let attemptStartedAt = performance.now();
-    const elapsedMs = () => Math.round(performance.now() - attemptStartedAt);
+    const observed = observeAttempts(this.observer, OAUTH_TOKEN_ENDPOINT);
     let response: { statusCode: number; body: string };
     try {
       response = await got(this.tokenUrl, {
@@ -149,24 +147,10 @@ export class OAuthAuthoriser implements Authoriser {
           maxRetryAfter: Number.POSITIVE_INFINITY,
           calculateDelay: (retry) => this.retry.delayMs(retry),
         },
-        hooks: {
-          beforeRequest: [() => void (attemptStartedAt = performance.now())],
-          afterResponse: [
-            (attempt) => {
-              observer?.attempted(OAUTH_TOKEN_ENDPOINT, attempt.statusCode, elapsedMs());
-              return attempt;
-            },
-          ],
-          beforeRetry: [
-            (error) => {
-              if (!error.response) observer?.attempted(OAUTH_TOKEN_ENDPOINT, 'error', elapsedMs());
-              observer?.retried(OAUTH_TOKEN_ENDPOINT);
-            },
-          ],
-        },
+        hooks: observed.hooks,
       });
     } catch (error) {
-      if (error instanceof RequestError && !error.response) observer?.attempted(OAUTH_TOKEN_ENDPOINT, 'error', elapsedMs());
+      observed.failed(error);
       throw this.failure(error, path);
     }
     let json: unknown;
