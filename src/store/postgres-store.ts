@@ -38,9 +38,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('DATABASE_SCHEMA must be a lower-case SQL identifier');
   await createSchema(options.url, schema);
+  const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     // Names the connections in pg_stat_activity, by the schema they serve.
     application_name: `catapult-voice:${schema}`,
     options: `-c search_path=${schema}`,
@@ -61,7 +62,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: true, batchWrites: true, isConflict: isPostgresConflict, unavailable: postgresUnavailable });
+  return new SqlCallStore(db, {
+    lockRows: true,
+    batchWrites: true,
+    // Two connections stay free of batches for what runs outside transactions (subscriptions' replays, reads).
+    sharedTransactions: Math.max(1, poolSize - 2),
+    isConflict: isPostgresConflict,
+    unavailable: postgresUnavailable,
+  });
 }
 
 /** PostgreSQL as Kysely speaks it, introspecting the store's own schema only (see SchemaScopedIntrospector). */

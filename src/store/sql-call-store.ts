@@ -5,6 +5,7 @@ import { StoreUnavailableError, type CallStore, type CallStoreTransaction, type 
 import { OutboxStatus, type OutboxItem } from '../calls/outbox.js';
 import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
+import { TransactionBatcher } from './shared-transaction.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
 import { toCall, toEvent, toOutboxItem, toPlayback } from './row-mapping.js';
 import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
@@ -17,6 +18,7 @@ import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
  */
 export class SqlCallStore implements CallStore {
   private readonly groupCommit: GroupCommit | undefined;
+  private readonly batcher: TransactionBatcher;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -24,16 +26,21 @@ export class SqlCallStore implements CallStore {
     private readonly onClose: () => Promise<void> = () => db.destroy(),
   ) {
     this.groupCommit = traits.groupCommit ? new GroupCommit(db) : undefined;
+    this.batcher = new TransactionBatcher(db, traits, traits.sharedTransactions ?? 1);
   }
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    const run = async (trx: Transaction<Database>): Promise<T> => {
-      const tx = new SqlTransaction(trx, this.traits);
-      const result = await work(tx);
-      await tx.flush();
-      return result;
-    };
-    return (this.groupCommit ? this.groupCommit.run(run) : this.db.transaction().execute(run)).catch(this.unavailable);
+    if (this.groupCommit) {
+      const run = async (trx: Transaction<Database>): Promise<T> => {
+        const tx = new SqlTransaction(trx, this.traits);
+        const result = await work(tx);
+        await tx.flush();
+        return result;
+      };
+      return this.groupCommit.run(run).catch(this.unavailable);
+    }
+    const batched = this.traits.sharedTransactions !== undefined;
+    return (batched ? this.batcher.run(work) : this.batcher.runAlone(work)).catch(this.unavailable);
   }
 
   /** Rethrows `error`, as {@link StoreUnavailableError} when it says the database cannot serve requests now. */

@@ -20,6 +20,12 @@ export interface SqlDialectTraits {
    */
   batchWrites?: boolean;
   /**
+   * For a database with many connections (PostgreSQL): transactions that arrive together share
+   * one database transaction and its statements (`TransactionBatcher`), at most this many such
+   * batches at once. Unset: each transaction runs on its own.
+   */
+  sharedTransactions?: number;
+  /**
    * Why the database cannot serve requests now, when an error says so (a full or read-only disk,
    * an unreachable server), in a few words; undefined for any other error.
    */

@@ -1,15 +1,18 @@
-import { CompiledQuery, type Compilable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable, type Kysely, type QueryResult, type Selectable, type Transaction } from 'kysely';
 import type { CallRecord, PlaybackRecord } from '../calls/call.js';
 import type { CallStoreTransaction, IdempotencyRecord, NewCallEvent, OutboxLease, UnmatchedEvent } from '../calls/call-store.js';
 import { OutboxStatus, type Effect, type EffectKind, type OutboxItem } from '../calls/outbox.js';
-import type { CallsTable, Database } from './database.js';
+import type { CallsTable, Database, OutboxTable, PlaybacksTable } from './database.js';
 import { fromCall, fromPlayback, toCall, toOutboxItem, toPlayback } from './row-mapping.js';
+import type { SharedTransaction } from './shared-transaction.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
 
 /**
  * One store transaction: the row locks, reads and writes a change to a call is made of. Where the
  * dialect says so ({@link SqlDialectTraits.batchWrites}), writes wait until the next read or the
  * end of the transaction ({@link SqlTransaction.flush}) and go out together as one statement.
+ * A member of a batch ({@link SharedTransaction}) sends its lookups and writes through the batch,
+ * which joins them with the other members' into shared statements.
  */
 export class SqlTransaction implements CallStoreTransaction {
   /** Call rows as this transaction read them, so an update writes only the columns that changed. */
@@ -21,6 +24,7 @@ export class SqlTransaction implements CallStoreTransaction {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly traits: SqlDialectTraits,
+    private readonly shared?: SharedTransaction,
   ) {}
 
   lockCall(id: string): Promise<CallRecord | null> {
@@ -32,16 +36,22 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   private async lockOne(column: 'id' | 'provider_call_id', value: string): Promise<CallRecord | null> {
-    await this.flush();
-    let query = this.trx.selectFrom('calls').selectAll().where(column, '=', value);
-    if (this.traits.lockRows) query = query.forUpdate();
-    const row = await query.executeTakeFirst();
+    let row: Selectable<CallsTable> | undefined;
+    if (this.shared) {
+      row = await this.shared.request(this, { kind: 'lock', column, value });
+    } else {
+      await this.flush();
+      let query = this.trx.selectFrom('calls').selectAll().where(column, '=', value);
+      if (this.traits.lockRows) query = query.forUpdate();
+      row = await query.executeTakeFirst();
+    }
     if (!row) return null;
     this.readRows.set(row.id, row);
     return toCall(row);
   }
 
   async findCallIdOfPlayback(playbackId: string): Promise<string | null> {
+    if (this.shared) return this.shared.request(this, { kind: 'playback-call', playbackId });
     await this.flush();
     const row = await this.trx.selectFrom('playbacks').select('call_id').where('id', '=', playbackId).executeTakeFirst();
     return row?.call_id ?? null;
@@ -68,6 +78,7 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async listPlaybacks(callId: string): Promise<PlaybackRecord[]> {
+    if (this.shared) return (await this.shared.request<Array<Selectable<PlaybacksTable>>>(this, { kind: 'playbacks', callId })).map(toPlayback);
     await this.flush();
     return listPlaybacksOf(this.trx, callId);
   }
@@ -100,6 +111,7 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async countRedelivery(callId: string, dedupeKey: string): Promise<boolean> {
+    if (this.shared) return this.shared.request(this, { kind: 'redelivery', callId, dedupeKey });
     await this.flush();
     const result = await this.trx
       .updateTable('call_events')
@@ -125,43 +137,42 @@ export class SqlTransaction implements CallStoreTransaction {
 
   /** With the writes still held back, as the last part of their statement: its row comes back. */
   async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
-    const insert = this.trx
-      .insertInto('outbox')
-      .values({
-        call_id: effect.callId,
-        kind: effect.kind,
-        effect: JSON.stringify(effect),
-        status: OutboxStatus.PENDING,
-        attempts: 0,
-        not_before: notBefore.toISOString(),
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        last_error: null,
-        locked_by: lease.by,
-        locked_until: lease.until.toISOString(),
-      })
-      .returningAll();
+    const values: Insertable<OutboxTable> = {
+      call_id: effect.callId,
+      kind: effect.kind,
+      effect: JSON.stringify(effect),
+      status: OutboxStatus.PENDING,
+      attempts: 0,
+      not_before: notBefore.toISOString(),
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      last_error: null,
+      locked_by: lease.by,
+      locked_until: lease.until.toISOString(),
+    };
+    if (this.shared) return toOutboxItem(await this.shared.request(this, { kind: 'outbox', values }));
+    const insert = this.trx.insertInto('outbox').values(values).returningAll();
     const { rows } = await this.trx.executeQuery(this.withPending(insert.compile()));
     return toOutboxItem(rows[0]!);
   }
 
   async startOutboxAttempt(id: number, lease: OutboxLease, now: Date): Promise<boolean> {
-    await this.flush();
-    const result = await this.trx
-      .updateTable('outbox')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        locked_by: lease.by,
-        locked_until: lease.until.toISOString(),
-        updated_at: now.toISOString(),
-      }))
-      .where('id', '=', id)
-      .where('status', '=', OutboxStatus.PENDING)
-      .where((eb) =>
-        eb.or([eb('locked_until', 'is', null), eb('locked_by', '=', lease.by), eb('locked_until', '<', now.toISOString())]),
-      )
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const result = await this.read(
+      this.trx
+        .updateTable('outbox')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          locked_by: lease.by,
+          locked_until: lease.until.toISOString(),
+          updated_at: now.toISOString(),
+        }))
+        .where('id', '=', id)
+        .where('status', '=', OutboxStatus.PENDING)
+        .where((eb) =>
+          eb.or([eb('locked_until', 'is', null), eb('locked_by', '=', lease.by), eb('locked_until', '<', now.toISOString())]),
+        ),
+    );
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   async deferOutbox(id: number, notBefore: Date, lease: OutboxLease, now: Date): Promise<void> {
@@ -184,27 +195,29 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   async findPendingOutbox(callId: string, kind: EffectKind): Promise<OutboxItem[]> {
-    await this.flush();
-    const rows = await this.trx
-      .selectFrom('outbox')
-      .selectAll()
-      .where('call_id', '=', callId)
-      .where('kind', '=', kind)
-      .where('status', '=', OutboxStatus.PENDING)
-      .orderBy('id')
-      .execute();
+    const { rows } = await this.read(
+      this.trx
+        .selectFrom('outbox')
+        .selectAll()
+        .where('call_id', '=', callId)
+        .where('kind', '=', kind)
+        .where('status', '=', OutboxStatus.PENDING)
+        .orderBy('id'),
+    );
     return rows.map(toOutboxItem);
   }
 
   async findIdempotencyKey(scope: string, operation: string, key: string): Promise<IdempotencyRecord | null> {
-    await this.flush();
-    const row = await this.trx
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'result_id'])
-      .where('scope', '=', scope)
-      .where('operation', '=', operation)
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const {
+      rows: [row],
+    } = await this.read(
+      this.trx
+        .selectFrom('idempotency_keys')
+        .select(['request_hash', 'result_id'])
+        .where('scope', '=', scope)
+        .where('operation', '=', operation)
+        .where('key', '=', key),
+    );
     return row ? { requestHash: row.request_hash, resultId: row.result_id } : null;
   }
 
@@ -225,11 +238,26 @@ export class SqlTransaction implements CallStoreTransaction {
   /** Sends the writes held back, as one statement. Before every read, and before the commit. */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
+    if (this.shared) return this.shared.request(this, { kind: 'flush' });
     const [only] = this.pending;
     const query = this.pending.length === 1 ? only! : this.withPending(CompiledQuery.raw('select 1', []));
     this.pending.length = 0;
     this.pendingRows.clear();
     await this.trx.executeQuery(query);
+  }
+
+  /** The writes held back, for a batch to send with its other members' ({@link SharedTransaction}); none are left. */
+  takeWrites(): CompiledQuery[] {
+    const writes = this.pending.splice(0);
+    this.pendingRows.clear();
+    return writes;
+  }
+
+  /** A statement that reads (or returns what it changed), run after this transaction's held-back writes. */
+  private async read<R>(query: Compilable<R>): Promise<QueryResult<R>> {
+    if (this.shared) return this.shared.request(this, { kind: 'statement', query: query.compile() });
+    await this.flush();
+    return this.trx.executeQuery(query.compile());
   }
 
   /**
@@ -246,24 +274,26 @@ export class SqlTransaction implements CallStoreTransaction {
     if (row !== undefined) this.pendingRows.add(row);
   }
 
-  /**
-   * `last` preceded by the writes held back, as data-modifying CTEs of one statement (each of
-   * which runs once, to completion, whatever `last` reads), their `$n` parameters renumbered.
-   */
+  /** `last` preceded by the writes held back ({@link withWrites}); none are left. */
   private withPending<O>(last: CompiledQuery<O>): CompiledQuery<O> {
-    if (this.pending.length === 0) return last;
-    const parameters: unknown[] = [];
-    const renumbered = (query: CompiledQuery): string => {
-      const offset = parameters.length;
-      parameters.push(...query.parameters);
-      return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-    };
-    const parts = this.pending.map((query, i) => `w${i} as (${renumbered(query)})`);
-    const sql = `with ${parts.join(', ')} ${renumbered(last)}`;
-    this.pending.length = 0;
-    this.pendingRows.clear();
-    return CompiledQuery.raw(sql, parameters) as CompiledQuery<O>;
+    return withWrites(this.takeWrites(), last);
   }
+}
+
+/**
+ * `last` preceded by `writes`, as data-modifying CTEs of one statement (each of which runs once,
+ * to completion, whatever `last` reads), their `$n` parameters renumbered.
+ */
+export function withWrites<O>(writes: readonly CompiledQuery[], last: CompiledQuery<O>): CompiledQuery<O> {
+  if (writes.length === 0) return last;
+  const parameters: unknown[] = [];
+  const renumbered = (query: CompiledQuery): string => {
+    const offset = parameters.length;
+    parameters.push(...query.parameters);
+    return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  };
+  const parts = writes.map((query, i) => `w${i} as (${renumbered(query)})`);
+  return CompiledQuery.raw(`with ${parts.join(', ')} ${renumbered(last)}`, parameters) as CompiledQuery<O>;
 }
 
 export async function listPlaybacksOf(db: Kysely<Database>, callId: string): Promise<PlaybackRecord[]> {
