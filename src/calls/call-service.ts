@@ -69,7 +69,7 @@ export class CallService {
       clock: options.clock ?? (() => new Date()),
       instanceId: options.instanceId ?? `pid-${process.pid}`,
       leaseMs,
-      send: (item) => this.delivery.dispatch(item),
+      send: (item, attemptStarted) => this.delivery.dispatch(item, attemptStarted),
     });
     this.commands = new CallCommands(work);
     this.events = new ProviderEvents(work, options.gateway);

@@ -122,7 +122,11 @@ export interface CallStoreTransaction {
   countRedelivery(callId: string, dedupeKey: string): Promise<boolean>;
   recordUnmatchedEvent(event: UnmatchedEvent): Promise<void>;
 
-  insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem>;
+  /**
+   * Writes a request, leased to `lease.by`. `attemptStarted`: its first attempt is recorded with it
+   * (as {@link startOutboxAttempt} would), for a request its writer sends as soon as it commits.
+   */
+  insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date, attemptStarted?: boolean): Promise<OutboxItem>;
   /**
    * Records that sending starts, renewing the lease — but only if the entry is still pending and
    * no other instance holds it. Done before every send, so a crash mid-send shows on restart and

@@ -20,14 +20,15 @@ export class EffectRunner {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly perform: (item: OutboxItem) => Promise<EffectOutcome>,
+    private readonly perform: (item: OutboxItem, attemptStarted: boolean) => Promise<EffectOutcome>,
     private readonly logger: Logger,
   ) {}
 
-  enqueue(item: OutboxItem): Promise<EffectOutcome> {
+  /** `attemptStarted`: the attempt was recorded when the request was written (see `UnitOfWork`). */
+  enqueue(item: OutboxItem, attemptStarted = false): Promise<EffectOutcome> {
     const previous = this.tails.get(item.callId) ?? Promise.resolve();
     const outcome = previous.then(() =>
-      this.perform(item).catch((error: unknown): EffectOutcome => {
+      this.perform(item, attemptStarted).catch((error: unknown): EffectOutcome => {
         this.logger.error({ callId: item.callId, outboxId: item.id, err: { message: (error as Error).message } }, 'request failed');
         return { ok: false, error, unfinished: true };
       }),

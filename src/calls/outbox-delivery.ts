@@ -46,7 +46,7 @@ export class OutboxDelivery {
   constructor(private readonly options: OutboxDeliveryOptions) {
     this.work = options.work;
     this.logger = options.logger;
-    this.runner = new EffectRunner((item) => this.perform(item), options.logger);
+    this.runner = new EffectRunner((item, attemptStarted) => this.perform(item, attemptStarted), options.logger);
     const outbound = new OutboundDial(options);
     this.dialer = new CallDialer({
       callsPerSecond: options.callsPerSecond,
@@ -69,12 +69,15 @@ export class OutboxDelivery {
     return resumed;
   }
 
-  /** Sends one entry a committed change wrote; resolves with how its first attempt went. */
-  dispatch(item: OutboxItem): Promise<EffectOutcome> {
+  /**
+   * Sends one entry a committed change wrote; resolves with how its first attempt went.
+   * `attemptStarted`: that attempt was recorded with the entry, under a lease of ours.
+   */
+  dispatch(item: OutboxItem, attemptStarted = false): Promise<EffectOutcome> {
     this.inFlight.add(item.id);
     const settled = (): void => void this.inFlight.delete(item.id);
     if (item.effect.kind !== 'create') {
-      const outcome = this.runner.enqueue(item);
+      const outcome = this.runner.enqueue(item, attemptStarted);
       void outcome.then((result) => this.againIfUnfinished(item, result, 1, settled));
       return outcome;
     }
@@ -132,14 +135,20 @@ export class OutboxDelivery {
   }
 
   /** Sends one outbox entry (other than a dial) and applies what its outcome means. */
-  private async perform(item: OutboxItem): Promise<EffectOutcome> {
+  private async perform(item: OutboxItem, attemptStarted: boolean): Promise<EffectOutcome> {
     const { effect } = item;
-    // An earlier attempt (ours before a restart, or an instance that died mid-send) may have reached
-    // the provider: a play it already reported started, or that the queue has moved past, is not sent again.
-    if (effect.kind === 'play' && item.attempts > 0 && (await this.playSettled(item, effect.playbackId))) return OK;
-    const now = this.work.clock();
-    // Another instance took this entry over (ours looked dead): it sends, not us.
-    if (!(await this.work.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.work.lease(now), now)))) return OK;
+    // The attempt recorded with the entry stands while the lease written with it is young: no other
+    // instance may take the entry before it runs out. One that waited long behind its call's
+    // earlier requests is checked as any other.
+    const ours = attemptStarted && this.work.clock().getTime() - item.createdAt.getTime() < this.options.leaseMs / 2;
+    if (!ours) {
+      // An earlier attempt (ours before a restart, or an instance that died mid-send) may have reached
+      // the provider: a play it already reported started, or that the queue has moved past, is not sent again.
+      if (effect.kind === 'play' && item.attempts > 0 && (await this.playSettled(item, effect.playbackId))) return OK;
+      // Another instance took this entry over (ours looked dead): it sends, not us.
+      const startedAt = this.work.clock();
+      if (!(await this.work.store.transaction((tx) => tx.startOutboxAttempt(item.id, this.work.lease(startedAt), startedAt)))) return OK;
+    }
     const gateway = this.options.gateway.forCall(item.callId);
     try {
       switch (effect.kind) {

@@ -21,7 +21,7 @@ export interface UnitOfWorkOptions {
    * Sends an outbox entry once the change that wrote it has committed; resolves with how it went.
    * Late-bound, because the outbox delivery itself commits through this unit of work.
    */
-  send: (item: OutboxItem) => Promise<EffectOutcome>;
+  send: (item: OutboxItem, attemptStarted: boolean) => Promise<EffectOutcome>;
 }
 
 /**
@@ -81,7 +81,7 @@ export class UnitOfWork {
         if (m.callChanged) {
           this.options.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call, events: m.events });
         }
-        return items.map((item) => this.options.send(item));
+        return items.map((item) => this.options.send(item, item.effect.kind !== 'create'));
       } catch (error) {
         // Another instance won a race (the same inbound call, the same idempotency key): run
         // again, and this time see what it wrote.
@@ -109,8 +109,11 @@ export class UnitOfWork {
       if ('status' in change) await tx.finishOutbox(change.id, change.status, change.error, m.now);
       else await tx.deferOutbox(change.id, change.notBefore, this.lease(change.notBefore), m.now);
     }
+    // A request other than a dial is sent the moment this commits, under the lease written with it:
+    // its first attempt is recorded now, which spares it a transaction of its own before the
+    // provider is asked (the time to audio). A dial's attempts are the dialler's, which paces them.
     const items: OutboxItem[] = [];
-    for (const effect of m.effects) items.push(await tx.insertOutbox(effect, m.now, this.lease(m.now), m.now));
+    for (const effect of m.effects) items.push(await tx.insertOutbox(effect, m.now, this.lease(m.now), m.now, effect.kind !== 'create'));
     return items;
   }
 }

@@ -136,13 +136,13 @@ export class SqlTransaction implements CallStoreTransaction {
   }
 
   /** With the writes still held back, as the last part of their statement: its row comes back. */
-  async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
+  async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date, attemptStarted = false): Promise<OutboxItem> {
     const values: Insertable<OutboxTable> = {
       call_id: effect.callId,
       kind: effect.kind,
       effect: JSON.stringify(effect),
       status: OutboxStatus.PENDING,
-      attempts: 0,
+      attempts: attemptStarted ? 1 : 0,
       not_before: notBefore.toISOString(),
       created_at: now.toISOString(),
       updated_at: now.toISOString(),

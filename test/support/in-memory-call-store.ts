@@ -262,12 +262,12 @@ class InMemoryTransaction implements CallStoreTransaction {
     this.t.unmatched.push(copy(event));
   }
 
-  async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date): Promise<OutboxItem> {
+  async insertOutbox(effect: Effect, notBefore: Date, lease: OutboxLease, now: Date, attemptStarted = false): Promise<OutboxItem> {
     const row: OutboxRow = copy({
       id: this.t.nextOutboxId++,
       callId: effect.callId,
       effect,
-      attempts: 0,
+      attempts: attemptStarted ? 1 : 0,
       notBefore,
       createdAt: now,
       status: OutboxStatus.PENDING,
