@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BandwidthRequestObserver } from './bandwidth/v1/client.js';
 import type { CallStore } from './calls/call-store.js';
 import { LIVE_CALL_STATES } from './calls/call.js';
+import type { TransactionObserver } from './store/transaction-observer.js';
 
 /** How a webhook delivery ended, as counted by `catapult_webhook_events_total`. */
 export type WebhookOutcome = 'applied' | 'recorded' | 'duplicate' | 'unmatched' | 'rejected' | 'unauthorized';
@@ -73,6 +74,25 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly commitSizes = new Histogram({
+    name: 'catapult_store_commit_transactions',
+    help: 'Transactions committed in one database transaction, per commit (more than one: committed together, group commit).',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
+  private readonly batchReruns = new Counter({
+    name: 'catapult_store_batch_reruns_total',
+    help: 'Transactions run again, each on its own, after the database transaction their batch shared failed.',
+    registers: [this.registry],
+  });
+
+  /** Feeds the store's commits into the store metrics. */
+  readonly transactions: TransactionObserver = {
+    committed: (size) => this.commitSizes.observe(size),
+    rerunAlone: (size) => this.batchReruns.inc(size),
+  };
+
   /** Feeds the Bandwidth client's attempts and retries into the request metrics. */
   readonly bandwidth: BandwidthRequestObserver = {
     attempted: (endpoint, outcome, durationMs) => {
@@ -82,9 +102,17 @@ export class ServiceMetrics {
     retried: (endpoint) => this.bandwidthRetries.inc({ endpoint }),
   };
 
-  constructor(private readonly store: CallStore) {
+  /** The store the live-work gauges are read from at each scrape; set once it is open. */
+  private store: CallStore | undefined;
+
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'catapult_' });
     for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, 0);
+  }
+
+  /** Reads the live-work gauges from `store` from now on. */
+  readLiveWorkFrom(store: CallStore): void {
+    this.store = store;
   }
 
   webhook(eventType: string, outcome: WebhookOutcome): void {
@@ -101,10 +129,12 @@ export class ServiceMetrics {
 
   /** The exposition text, with the live-work gauges read from the store first. */
   async render(): Promise<string> {
-    const work = await this.store.countLiveWork();
-    for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
-    this.audioQueueDepth.set(work.queuedPlaybacks);
-    this.outboxBacklog.set(work.pendingRequests);
+    const work = await this.store?.countLiveWork();
+    if (work) {
+      for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
+      this.audioQueueDepth.set(work.queuedPlaybacks);
+      this.outboxBacklog.set(work.pendingRequests);
+    }
     return this.registry.metrics();
   }
 

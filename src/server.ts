@@ -39,7 +39,10 @@ export interface RunningServer {
  * simulator it talks to when there are no credentials), the call domain, then HTTP.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openStore(config.database, logger.child({ component: 'store' }));
+  // Before the store, which reports its commits to it from the first.
+  const metrics = new ServiceMetrics();
+  const store = await openStore(config.database, logger.child({ component: 'store' }), metrics.transactions);
+  metrics.readLiveWorkFrom(store);
   const closers: Array<() => Promise<void>> = [() => store.close()];
   const bus = await openBus(config, store, logger).catch(async (error: unknown) => {
     await store.close();
@@ -51,7 +54,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 
   try {
-    const metrics = new ServiceMetrics(store);
     let publicUrl = config.publicUrl;
     const provider = await startVoiceProvider({ config, logger, metrics, publicUrl: () => publicUrl! });
     closers.push(() => provider.close());

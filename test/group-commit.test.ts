@@ -5,6 +5,7 @@ import type { CallRecord } from '../src/calls/call.js';
 import type { CallStore, CallStoreTransaction } from '../src/calls/call-store.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
+import type { TransactionObserver } from '../src/store/transaction-observer.js';
 import { TEST_DATABASE_URL, freshTestSchema } from './support/backend.js';
 import { disposeAll, onDispose, tempDir } from './support/test-service.js';
 
@@ -15,16 +16,26 @@ afterEach(disposeAll);
  * database transaction (savepoints), on PostgreSQL at once in one database transaction whose
  * statements they share. Either way each must behave as if it ran alone.
  */
-const STORES: Array<[string, () => Promise<{ store: CallStore; schema?: string }>]> = [
-  ['SQLite', async () => ({ store: await openSqliteStore(join(tempDir(), 'calls.sqlite')) })],
+const STORES: Array<[string, (observer: TransactionObserver) => Promise<{ store: CallStore; schema?: string }>]> = [
+  ['SQLite', async (observer) => ({ store: await openSqliteStore(join(tempDir(), 'calls.sqlite'), { observer }) })],
   [
     'PostgreSQL',
-    async () => {
+    async (observer) => {
       const schema = freshTestSchema();
-      return { store: await openPostgresStore({ url: TEST_DATABASE_URL, schema }), schema };
+      return { store: await openPostgresStore({ url: TEST_DATABASE_URL, schema, observer }), schema };
     },
   ],
 ];
+
+/** What a store told its observer: the size of each commit, and the transactions it ran again alone. */
+function recordingObserver() {
+  const seen = { commits: [] as number[], rerunAlone: 0 };
+  const observer: TransactionObserver = {
+    committed: (size) => seen.commits.push(size),
+    rerunAlone: (size) => (seen.rerunAlone += size),
+  };
+  return { seen, observer };
+}
 
 const T0 = new Date('2024-03-01T12:00:00.000Z');
 
@@ -95,9 +106,10 @@ async function databaseTransactionsOfEvents(schema: string): Promise<number> {
 for (const [name, open] of STORES) {
   describe(`group commit on ${name}`, () => {
     const openStore = async () => {
-      const opened = await open();
+      const { seen, observer } = recordingObserver();
+      const opened = await open(observer);
       onDispose(() => opened.store.close());
-      return opened;
+      return { ...opened, seen };
     };
 
     it('commits transactions that arrive together, each with its own result', async () => {
@@ -160,8 +172,17 @@ for (const [name, open] of STORES) {
       expect(stored).toEqual([0, 2, 3, 4, 6, 7, 8]);
     });
 
+    it('tells its observer how many transactions each commit carried', async () => {
+      const { store, seen } = await openStore();
+      await Promise.all(Array.from({ length: 20 }, (_, n) => store.transaction((tx) => tx.recordUnmatchedEvent(unmatched(n)))));
+
+      expect(seen.commits.reduce((sum, size) => sum + size, 0)).toBe(20);
+      expect(Math.max(...seen.commits)).toBeGreaterThan(1);
+      expect(seen.rerunAlone).toBe(0);
+    });
+
     it('keeps a unique key taken by an earlier transaction of the same batch, and refuses the later one', async () => {
-      const { store } = await openStore();
+      const { store, seen } = await openStore();
       const now = new Date();
       const claim = (resultId: string) =>
         store.transaction((tx) => tx.insertIdempotencyKey('token:a', 'createCall', 'key-1', { requestHash: 'h', resultId }, now));
@@ -171,6 +192,8 @@ for (const [name, open] of STORES) {
       expect(store.isConflict((second as PromiseRejectedResult).reason)).toBe(true);
       const kept = await store.transaction((tx) => tx.findIdempotencyKey('token:a', 'createCall', 'key-1'));
       expect(kept?.resultId).toBe('call_first');
+      // SQLite rolls back the later one's savepoint; PostgreSQL's batch fails at its writes, and both run again alone.
+      expect(seen.rerunAlone).toBe(name === 'SQLite' ? 0 : 2);
     });
 
     it('gives each transaction of a batch its own call, redelivery check, queue and outbox entry', async () => {

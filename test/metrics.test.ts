@@ -104,6 +104,18 @@ forEachSetup('GET /metrics', ABOVE_BANDWIDTH, () => {
     expect(value(ended.text, 'catapult_audio_queue_depth')).toBe(0);
   });
 
+  it('counts the transactions each commit to the store carried', async () => {
+    const service = await startTestService();
+    const { data } = await service.gql<{ createCall: CallView }>(CREATE_CALL, { input: { from: FROM, to: ANSWERS } });
+    await waitForCall(service, data!.createCall.id, 'the answer', (c) => c.state === 'ACTIVE');
+
+    const { text } = await scrape(service);
+    // At least the create and the answer, each one commit at least.
+    expect(value(text, 'catapult_store_commit_transactions_count')).toBeGreaterThanOrEqual(2);
+    expect(value(text, 'catapult_store_commit_transactions_sum')).toBeGreaterThanOrEqual(value(text, 'catapult_store_commit_transactions_count')!);
+    expect(value(text, 'catapult_store_batch_reruns_total')).toBe(0);
+  });
+
   it('counts open subscriptions by field, and forgets them when their socket closes', async () => {
     const service = await startTestService();
     await service.sim('PATCH', '/control/settings', { answerDelayMs: 60_000 });

@@ -1,5 +1,6 @@
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
+import type { TransactionObserver } from './transaction-observer.js';
 
 /** Transactions committed together at the most; bounds how long one batch holds the database. */
 const DEFAULT_MAX_BATCH = 64;
@@ -34,6 +35,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly observer?: TransactionObserver,
     private readonly maxBatch = DEFAULT_MAX_BATCH,
   ) {}
 
@@ -64,6 +66,7 @@ export class GroupCommit {
         trx = await this.db.startTransaction().execute();
         const value = await only!.work(trx);
         await trx.commit().execute();
+        this.observer?.committed(1);
         only!.resolve(value);
       } catch (error) {
         await rollBack(trx);
@@ -94,6 +97,7 @@ export class GroupCommit {
       for (const item of batch) item.reject(error);
       return;
     }
+    this.observer?.committed(outcomes.filter((outcome) => outcome.ok).length);
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index]!;
       if (outcome.ok) item.resolve(outcome.value);

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { SchemaScopedIntrospector } from './schema-scoped-introspector.js';
 import { SqlCallStore } from './sql-call-store.js';
+import type { TransactionObserver } from './transaction-observer.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -19,6 +20,11 @@ export interface PostgresStoreOptions {
    * @default ignored
    */
   onConnectionLost?: (error: Error) => void;
+  /**
+   * Told how many transactions each commit carried and of batches run again alone, for metrics.
+   * @default none
+   */
+  observer?: TransactionObserver;
 }
 
 /** Error codes of a transaction that lost a race with another writer and may be run again. */
@@ -69,7 +75,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     sharedTransactions: Math.max(1, poolSize - 2),
     isConflict: isPostgresConflict,
     unavailable: postgresUnavailable,
-  });
+  }, options.observer);
 }
 
 /** PostgreSQL as Kysely speaks it, introspecting the store's own schema only (see SchemaScopedIntrospector). */

@@ -3,6 +3,7 @@ import type { CallStoreTransaction } from '../calls/call-store.js';
 import type { CallsTable, Database, OutboxTable, PlaybacksTable } from './database.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
 import { SqlTransaction, withWrites } from './sql-transaction.js';
+import type { TransactionObserver } from './transaction-observer.js';
 
 /** Transactions sharing one database transaction at the most; bounds how long one batch holds its call rows. */
 const DEFAULT_MAX_BATCH = 64;
@@ -217,6 +218,7 @@ export class TransactionBatcher {
     private readonly traits: SqlDialectTraits,
     /** Batches running at once; each holds a connection. */
     private readonly concurrency: number,
+    private readonly observer?: TransactionObserver,
     private readonly maxBatch = DEFAULT_MAX_BATCH,
   ) {}
 
@@ -228,13 +230,15 @@ export class TransactionBatcher {
   }
 
   /** The way every transaction runs without batching, and each of a failed batch's runs again. */
-  runAlone<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+  async runAlone<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction().execute(async (trx) => {
       const tx = new SqlTransaction(trx, this.traits);
-      const result = await work(tx);
+      const value = await work(tx);
       await tx.flush();
-      return result;
+      return value;
     });
+    this.observer?.committed(1);
+    return result;
   }
 
   private schedule(): void {
@@ -283,6 +287,7 @@ export class TransactionBatcher {
     if (!failedAfterWriting) await shared.flush(members.filter((_, index) => 'ok' in outcomes[index]! && outcomes[index]!.ok));
     if (shared.failure || failedAfterWriting) {
       await shared.trx.rollback().execute().catch(() => undefined);
+      this.observer?.rerunAlone(batch.length);
       await Promise.all(batch.map((item) => this.runAlone(item.work).then(item.resolve, item.reject)));
       return;
     }
@@ -295,6 +300,7 @@ export class TransactionBatcher {
       for (const item of batch) if (!later.includes(item)) item.reject(error);
       return;
     }
+    this.observer?.committed(outcomes.filter((outcome) => 'ok' in outcome && outcome.ok).length);
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index]!;
       if ('later' in outcome) continue;

@@ -7,6 +7,7 @@ import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import { TransactionBatcher } from './shared-transaction.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
+import type { TransactionObserver } from './transaction-observer.js';
 import { toCall, toEvent, toOutboxItem, toPlayback } from './row-mapping.js';
 import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
 
@@ -23,10 +24,11 @@ export class SqlCallStore implements CallStore {
   constructor(
     protected readonly db: Kysely<Database>,
     private readonly traits: SqlDialectTraits,
+    observer?: TransactionObserver,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
   ) {
-    this.groupCommit = traits.groupCommit ? new GroupCommit(db) : undefined;
-    this.batcher = new TransactionBatcher(db, traits, traits.sharedTransactions ?? 1);
+    this.groupCommit = traits.groupCommit ? new GroupCommit(db, observer) : undefined;
+    this.batcher = new TransactionBatcher(db, traits, traits.sharedTransactions ?? 1, observer);
   }
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import type { Database } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlCallStore } from './sql-call-store.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import type { TransactionObserver } from './transaction-observer.js';
 
 /**
  * Opens (creating if needed) the SQLite file store and migrates it.
@@ -23,6 +24,11 @@ export interface SqliteStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Hears the settings the connection runs with, read back from SQLite. */
   onOpen?: (settings: { journalMode: string; synchronous: string }) => void;
+  /**
+   * Told how many transactions each commit carried (group commit), for metrics.
+   * @default none
+   */
+  observer?: TransactionObserver;
 }
 
 /** What `PRAGMA synchronous` answers, by name. */
@@ -46,7 +52,7 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
     await db.destroy();
     throw error;
   }
-  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict, groupCommit: true, unavailable: sqliteUnavailable });
+  return new SqlCallStore(db, { lockRows: false, isConflict: isSqliteConflict, groupCommit: true, unavailable: sqliteUnavailable }, options.observer);
 }
 
 /** SQLite runs one transaction at a time, so only a unique key taken meanwhile can be a lost race. */
