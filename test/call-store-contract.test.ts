@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { CallRecord } from '../src/calls/call.js';
 import type { CallStore, NewCallEvent } from '../src/calls/call-store.js';
 import type { Effect } from '../src/calls/outbox.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { TEST_DATABASE_URL, freshTestSchema } from './support/backend.js';
 import { InMemoryCallStore } from './support/in-memory-call-store.js';
+import { T0, callRecord } from './support/call-records.js';
 import { disposeAll, onDispose, tempDir } from './support/test-service.js';
 
 /**
@@ -21,28 +21,8 @@ const STORES: Array<[string, () => Promise<CallStore>]> = [
 
 afterEach(disposeAll);
 
-const T0 = new Date('2024-03-01T12:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
 
-function call(id: string, patch: Partial<CallRecord> = {}): CallRecord {
-  return {
-    id,
-    providerCallId: null,
-    direction: 'OUTBOUND',
-    from: '+19195550100',
-    to: '+19195550123',
-    state: 'RINGING',
-    endReason: null,
-    hangupCause: null,
-    callTimeoutSeconds: null,
-    createdAt: T0,
-    updatedAt: T0,
-    answeredAt: null,
-    endedAt: null,
-    lastSequence: 0,
-    ...patch,
-  };
-}
 
 function event(callId: string, sequence: number, dedupeKey?: string): NewCallEvent {
   return {
@@ -72,7 +52,7 @@ for (const [name, open] of STORES) {
     it('keeps nothing of a transaction that throws', async () => {
       const store = await openStore();
       const failed = store.transaction(async (tx) => {
-        await tx.insertCall(call('call_a'));
+        await tx.insertCall(callRecord('call_a'));
         await tx.insertOutbox(hangup('call_a'), T0, lease('a', 1000), T0);
         throw new Error('changed my mind');
       });
@@ -85,13 +65,13 @@ for (const [name, open] of STORES) {
     it('refuses a repeated sequence, dedupe key or provider call id as a conflict', async () => {
       const store = await openStore();
       await store.transaction(async (tx) => {
-        await tx.insertCall(call('call_a', { providerCallId: 'c-1' }));
+        await tx.insertCall(callRecord('call_a', { providerCallId: 'c-1' }));
         await tx.insertEvent(event('call_a', 1, 'answer-1'));
       });
       const attempts = [
         store.transaction((tx) => tx.insertEvent(event('call_a', 1))),
         store.transaction((tx) => tx.insertEvent(event('call_a', 2, 'answer-1'))),
-        store.transaction((tx) => tx.insertCall(call('call_b', { providerCallId: 'c-1' }))),
+        store.transaction((tx) => tx.insertCall(callRecord('call_b', { providerCallId: 'c-1' }))),
       ];
 
       for (const attempt of attempts) {
@@ -103,20 +83,20 @@ for (const [name, open] of STORES) {
 
     it('hands out copies: changing a record it returned changes nothing stored', async () => {
       const store = await openStore();
-      const mine = call('call_a');
+      const mine = callRecord('call_a');
       await store.transaction((tx) => tx.insertCall(mine));
       mine.state = 'FAILED';
       const read = (await store.getCall('call_a'))!;
       read.state = 'COMPLETED';
       read.createdAt.setTime(0);
 
-      expect(await store.getCall('call_a')).toEqual(call('call_a'));
+      expect(await store.getCall('call_a')).toEqual(callRecord('call_a'));
     });
 
     it('leases outbox entries to nobody else until the lease runs out, and lets their holder take them back', async () => {
       const store = await openStore();
       const item = await store.transaction(async (tx) => {
-        await tx.insertCall(call('call_a'));
+        await tx.insertCall(callRecord('call_a'));
         return tx.insertOutbox(hangup('call_a'), T0, lease('a', 1000), T0);
       });
 
@@ -137,10 +117,10 @@ for (const [name, open] of STORES) {
     it('lists the calls that have not ended and stayed silent, the longest silent first', async () => {
       const store = await openStore();
       await store.transaction(async (tx) => {
-        await tx.insertCall(call('call_recent', { updatedAt: at(5000) }));
-        await tx.insertCall(call('call_old', { updatedAt: at(1000) }));
-        await tx.insertCall(call('call_older', { updatedAt: at(500), state: 'ACTIVE' }));
-        await tx.insertCall(call('call_ended', { updatedAt: at(100), state: 'COMPLETED' }));
+        await tx.insertCall(callRecord('call_recent', { updatedAt: at(5000) }));
+        await tx.insertCall(callRecord('call_old', { updatedAt: at(1000) }));
+        await tx.insertCall(callRecord('call_older', { updatedAt: at(500), state: 'ACTIVE' }));
+        await tx.insertCall(callRecord('call_ended', { updatedAt: at(100), state: 'COMPLETED' }));
       });
 
       expect((await store.listSilentCalls(at(2000), 10)).map((c) => c.id)).toEqual(['call_older', 'call_old']);

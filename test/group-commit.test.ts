@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import type { CallRecord } from '../src/calls/call.js';
 import type { CallStore, CallStoreTransaction } from '../src/calls/call-store.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { TransactionObserver } from '../src/store/transaction-observer.js';
 import { TEST_DATABASE_URL, freshTestSchema } from './support/backend.js';
+import { T0, callRecord } from './support/call-records.js';
 import { disposeAll, onDispose, tempDir } from './support/test-service.js';
 
 afterEach(disposeAll);
@@ -37,7 +37,6 @@ function recordingObserver() {
   return { seen, observer };
 }
 
-const T0 = new Date('2024-03-01T12:00:00.000Z');
 
 const unmatched = (n: number) => ({
   receivedAt: new Date(),
@@ -47,25 +46,6 @@ const unmatched = (n: number) => ({
   payload: { n },
 });
 
-function call(id: string, patch: Partial<CallRecord> = {}): CallRecord {
-  return {
-    id,
-    providerCallId: null,
-    direction: 'OUTBOUND',
-    from: '+19195550100',
-    to: '+19195550123',
-    state: 'ACTIVE',
-    endReason: null,
-    hangupCause: null,
-    callTimeoutSeconds: null,
-    createdAt: T0,
-    updatedAt: T0,
-    answeredAt: null,
-    endedAt: null,
-    lastSequence: 0,
-    ...patch,
-  };
-}
 
 /** What an event's transaction does to its call: lock it, check for a redelivery, read its queue, log the event, ask for a request. */
 async function logEvent(tx: CallStoreTransaction, callId: string, dedupeKey: string) {
@@ -201,7 +181,7 @@ for (const [name, open] of STORES) {
       const ids = Array.from({ length: 24 }, (_, n) => `call_${n}`);
       await store.transaction(async (tx) => {
         for (const [n, id] of ids.entries()) {
-          await tx.insertCall(call(id, { lastSequence: n % 3 }));
+          await tx.insertCall(callRecord(id, { lastSequence: n % 3 }));
           await tx.insertPlayback({
             id: `pb_${n}`,
             callId: id,
@@ -239,7 +219,7 @@ for (const [name, open] of STORES) {
       const { store, schema } = await openStore();
       const others = Array.from({ length: 12 }, (_, n) => `call_${n}`);
       await store.transaction(async (tx) => {
-        for (const id of ['call_busy', ...others]) await tx.insertCall(call(id));
+        for (const id of ['call_busy', ...others]) await tx.insertCall(callRecord(id));
       });
       const results = await Promise.all([
         ...Array.from({ length: 12 }, (_, n) => store.transaction((tx) => logEvent(tx, 'call_busy', `event-${n}`))),
@@ -261,7 +241,7 @@ for (const [name, open] of STORES) {
         const { store, schema } = await openStore();
         const ids = Array.from({ length: 40 }, (_, n) => `call_${n}`);
         await store.transaction(async (tx) => {
-          for (const id of ids) await tx.insertCall(call(id));
+          for (const id of ids) await tx.insertCall(callRecord(id));
         });
         await Promise.all(ids.map((id, n) => store.transaction((tx) => logEvent(tx, id, `new-${n}`))));
 
