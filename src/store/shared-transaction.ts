@@ -54,6 +54,7 @@ export class SharedTransaction {
 
   constructor(readonly trx: ControlledTransaction<Database>) {}
 
+  /** Asks for `lookup` on behalf of `member`; the lookups the batch's members ask for together go out together. */
   request<T>(member: SqlTransaction, lookup: Lookup): Promise<T> {
     if (this.failure) return Promise.reject(this.failure.error);
     return new Promise<T>((resolve, reject) => {
@@ -67,13 +68,16 @@ export class SharedTransaction {
 
   /** Sends what `members` still hold back; a failure leaves the database transaction unusable, as a statement's does. */
   async flush(members: readonly SqlTransaction[]): Promise<void> {
-    const writes = this.takeWrites(members);
-    if (writes.length === 0) return;
     try {
-      await this.trx.executeQuery(withWrites(writes, CompiledQuery.raw('select 1', [])));
+      await this.sendWrites(members);
     } catch (error) {
       this.failure ??= { error };
     }
+  }
+
+  private async sendWrites(members: readonly SqlTransaction[]): Promise<void> {
+    const writes = this.takeWrites(members);
+    if (writes.length > 0) await this.trx.executeQuery(withWrites(writes, CompiledQuery.raw('select 1', [])));
   }
 
   private async dispatch(): Promise<void> {
@@ -100,8 +104,7 @@ export class SharedTransaction {
     const inserts = of('outbox');
     // A read must see its own writes; outbox inserts go out with the writes in one statement instead.
     if (inserts.length < requests.length) {
-      const writes = this.takeWrites(members);
-      if (writes.length > 0) await this.trx.executeQuery(withWrites(writes, CompiledQuery.raw('select 1', [])));
+      await this.sendWrites(members);
       for (const r of of('flush')) r.resolve(undefined);
     }
     await this.lock(of('lock'));
