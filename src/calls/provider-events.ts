@@ -88,11 +88,13 @@ export class ProviderEvents {
         outcome = { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence, ended: false };
         return mutation;
       }
-      if (await tx.countRedelivery(located.id, event.dedupeKey)) {
+      // Asked together: a store that batches lookups answers both in one round trip.
+      const [redelivered, playbacks] = await Promise.all([tx.countRedelivery(located.id, event.dedupeKey), tx.listPlaybacks(located.id)]);
+      if (redelivered) {
         outcome = { status: 'duplicate', callId: located.id, ended: isTerminal(located.state) };
         return undefined;
       }
-      const mutation = new CallMutation(located, await tx.listPlaybacks(located.id), now);
+      const mutation = new CallMutation(located, playbacks, now);
       const logged = mutation.record(event.type, event.payload, {
         source: EventSource.BANDWIDTH,
         occurredAt: event.occurredAt,

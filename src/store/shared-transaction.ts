@@ -109,8 +109,7 @@ export class SharedTransaction {
     }
     await this.lock(of('lock'));
     await this.findPlaybackCalls(of('playback-call'));
-    await this.countRedeliveries(of('redelivery'));
-    await this.listPlaybacks(of('playbacks'));
+    await this.checkRedeliveriesAndListPlaybacks(of('redelivery'), of('playbacks'));
     for (const r of of('statement')) r.resolve(await this.trx.executeQuery(r.lookup.query));
     await this.insertOutbox(inserts, members);
   }
@@ -143,25 +142,33 @@ export class SharedTransaction {
     for (const r of requests) r.resolve(callOf.get(r.lookup.playbackId) ?? null);
   }
 
-  private async countRedeliveries(requests: Array<Request & { lookup: { kind: 'redelivery' } }>): Promise<void> {
-    if (requests.length === 0) return;
-    const callIds = requests.map((r) => r.lookup.callId);
-    const keys = requests.map((r) => r.lookup.dedupeKey);
-    const { rows } = await sql<{ call_id: string; dedupe_key: string }>`
-      update call_events e set deliveries = e.deliveries + 1
-      from unnest(${callIds}::text[], ${keys}::text[]) as r(call_id, dedupe_key)
-      where e.call_id = r.call_id and e.dedupe_key = r.dedupe_key
-      returning e.call_id, e.dedupe_key`.execute(this.trx);
-    const counted = new Set(rows.map((row) => `${row.call_id}\n${row.dedupe_key}`));
-    for (const r of requests) r.resolve(counted.has(`${r.lookup.callId}\n${r.lookup.dedupeKey}`));
-  }
-
-  private async listPlaybacks(requests: Array<Request & { lookup: { kind: 'playbacks' } }>): Promise<void> {
-    if (requests.length === 0) return;
-    const callIds = [...new Set(requests.map((r) => r.lookup.callId))];
-    const { rows } = await sql<Selectable<PlaybacksTable>>`
-      select * from playbacks where call_id = any(${callIds}::text[]) order by call_id, position`.execute(this.trx);
-    for (const r of requests) r.resolve(rows.filter((row) => row.call_id === r.lookup.callId));
+  /**
+   * The redelivery checks (an update that counts one more delivery of an event already logged)
+   * and the playback reads, as one statement: an event's transaction asks for both at once.
+   */
+  private async checkRedeliveriesAndListPlaybacks(
+    redeliveries: Array<Request & { lookup: { kind: 'redelivery' } }>,
+    playbacks: Array<Request & { lookup: { kind: 'playbacks' } }>,
+  ): Promise<void> {
+    if (redeliveries.length === 0 && playbacks.length === 0) return;
+    const callIds = redeliveries.map((r) => r.lookup.callId);
+    const keys = redeliveries.map((r) => r.lookup.dedupeKey);
+    const queueIds = [...new Set(playbacks.map((r) => r.lookup.callId))];
+    const { rows } = await sql<{ call_id: string; dedupe_key: string | null; playback: Selectable<PlaybacksTable> | null }>`
+      with counted as (
+        update call_events e set deliveries = e.deliveries + 1
+        from unnest(${callIds}::text[], ${keys}::text[]) as r(call_id, dedupe_key)
+        where e.call_id = r.call_id and e.dedupe_key = r.dedupe_key
+        returning e.call_id, e.dedupe_key
+      )
+      select call_id, dedupe_key, null::json as playback, 0 as position from counted
+      union all
+      select p.call_id, null, row_to_json(p), p.position from playbacks p where p.call_id = any(${queueIds}::text[])
+      order by call_id, position`.execute(this.trx);
+    const counted = new Set(rows.filter((row) => row.dedupe_key !== null).map((row) => `${row.call_id}\n${row.dedupe_key}`));
+    for (const r of redeliveries) r.resolve(counted.has(`${r.lookup.callId}\n${r.lookup.dedupeKey}`));
+    const queues = rows.filter((row) => row.playback !== null).map((row) => row.playback!);
+    for (const r of playbacks) r.resolve(queues.filter((row) => row.call_id === r.lookup.callId));
   }
 
   /** One insert for every member's outbox entry, after every write held back; each gets its own row back. */
