@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BandwidthRequestObserver } from './bandwidth/v1/client.js';
-import type { CallStore } from './calls/call-store.js';
+import type { LiveWork } from './calls/call-store.js';
 import { LIVE_CALL_STATES } from './calls/call.js';
 import type { TransactionObserver } from './store/transaction-observer.js';
 
@@ -102,17 +102,10 @@ export class ServiceMetrics {
     retried: (endpoint) => this.bandwidthRetries.inc({ endpoint }),
   };
 
-  /** The store the live-work gauges are read from at each scrape; set once it is open. */
-  private store: CallStore | undefined;
-
-  constructor() {
+  /** `liveWork` reads what the live-work gauges show, at each scrape (the store's `countLiveWork`). */
+  constructor(private readonly liveWork: () => Promise<LiveWork>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'catapult_' });
     for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, 0);
-  }
-
-  /** Reads the live-work gauges from `store` from now on. */
-  readLiveWorkFrom(store: CallStore): void {
-    this.store = store;
   }
 
   webhook(eventType: string, outcome: WebhookOutcome): void {
@@ -129,12 +122,10 @@ export class ServiceMetrics {
 
   /** The exposition text, with the live-work gauges read from the store first. */
   async render(): Promise<string> {
-    const work = await this.store?.countLiveWork();
-    if (work) {
-      for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
-      this.audioQueueDepth.set(work.queuedPlaybacks);
-      this.outboxBacklog.set(work.pendingRequests);
-    }
+    const work = await this.liveWork();
+    for (const state of LIVE_CALL_STATES) this.callsByState.set({ state }, work.callsByState[state] ?? 0);
+    this.audioQueueDepth.set(work.queuedPlaybacks);
+    this.outboxBacklog.set(work.pendingRequests);
     return this.registry.metrics();
   }
 

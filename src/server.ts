@@ -39,10 +39,9 @@ export interface RunningServer {
  * simulator it talks to when there are no credentials), the call domain, then HTTP.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  // Before the store, which reports its commits to it from the first.
-  const metrics = new ServiceMetrics();
+  // Before the store, which reports its commits to it from the first; scrapes come once it is open.
+  const metrics = new ServiceMetrics(() => store.countLiveWork());
   const store = await openStore(config.database, logger.child({ component: 'store' }), metrics.transactions);
-  metrics.readLiveWorkFrom(store);
   const closers: Array<() => Promise<void>> = [() => store.close()];
   const bus = await openBus(config, store, logger).catch(async (error: unknown) => {
     await store.close();

@@ -1,15 +1,9 @@
-import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import type { SqlDialectTraits } from './sql-dialect-traits.js';
+import { runWork } from './sql-transaction.js';
 import type { TransactionObserver } from './transaction-observer.js';
-
-/** Transactions committed together at the most; bounds how long one batch holds the database. */
-const DEFAULT_MAX_BATCH = 64;
-
-interface Pending {
-  work: (trx: Transaction<Database>) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
+import { DEFAULT_MAX_BATCH, rollBack, TransactionQueue } from './transaction-queue.js';
 
 /**
  * Group commit for a database with a single connection (SQLite): transactions that arrive
@@ -29,24 +23,19 @@ interface Pending {
  * runs as a plain one. A transaction's work must not wait on another transaction or on a query
  * outside it (both need the connection the batch holds): work in `CallStore.transaction` never does.
  */
-export class GroupCommit {
-  private readonly queue: Pending[] = [];
+export class GroupCommit extends TransactionQueue {
   private scheduled = false;
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly traits: SqlDialectTraits,
     private readonly observer?: TransactionObserver,
     private readonly maxBatch = DEFAULT_MAX_BATCH,
-  ) {}
-
-  run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
-    });
+  ) {
+    super();
   }
 
-  private schedule(): void {
+  protected schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -64,7 +53,7 @@ export class GroupCommit {
       let trx;
       try {
         trx = await this.db.startTransaction().execute();
-        const value = await only!.work(trx);
+        const value = await runWork(trx, this.traits, only!.work);
         await trx.commit().execute();
         this.observer?.committed(1);
         only!.resolve(value);
@@ -82,7 +71,7 @@ export class GroupCommit {
         const name = `work_${index}`;
         const point = await trx.savepoint(name).execute();
         try {
-          const value = await item.work(point);
+          const value = await runWork(point, this.traits, item.work);
           await point.releaseSavepoint(name).execute();
           outcomes.push({ ok: true, value });
         } catch (error) {
@@ -104,13 +93,4 @@ export class GroupCommit {
       else item.reject(outcome.error);
     }
   }
-}
-
-/**
- * Rolls back what a failure left open. SQLite ends the transaction itself on some errors (a full
- * disk, an I/O error, at the commit): the rollback then fails with "no transaction is active",
- * which must not hide the error that says why (Kysely's own `transaction()` lets it).
- */
-async function rollBack(trx: ControlledTransaction<Database> | undefined): Promise<void> {
-  if (trx && !trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
 }

@@ -2,11 +2,9 @@ import { CompiledQuery, sql, type ControlledTransaction, type Insertable, type K
 import type { CallStoreTransaction } from '../calls/call-store.js';
 import type { CallsTable, Database, OutboxTable, PlaybacksTable } from './database.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
-import { SqlTransaction, withWrites } from './sql-transaction.js';
+import { runWork, SqlTransaction, withWrites } from './sql-transaction.js';
 import type { TransactionObserver } from './transaction-observer.js';
-
-/** Transactions sharing one database transaction at the most; bounds how long one batch holds its call rows. */
-const DEFAULT_MAX_BATCH = 64;
+import { DEFAULT_MAX_BATCH, rollBack, TransactionQueue, type PendingTransaction } from './transaction-queue.js';
 
 /** A transaction of a batch wanted a call another transaction of the same batch has locked: it runs in a later batch. */
 class LockedInBatch extends Error {}
@@ -198,13 +196,7 @@ export class SharedTransaction {
   }
 }
 
-interface Pending {
-  work: (tx: CallStoreTransaction) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-type MemberOutcome = { ok: true; value: unknown } | { ok: false; error: unknown } | { later: true };
+type MemberOutcome = { kind: 'done'; value: unknown } | { kind: 'failed'; error: unknown } | { kind: 'later' };
 
 /**
  * Group commit for a database with many connections (PostgreSQL): transactions that arrive
@@ -218,8 +210,7 @@ type MemberOutcome = { ok: true; value: unknown } | { ok: false; error: unknown 
  * transactions again on its own, as it would have run without batching. A failed COMMIT fails
  * them all: whether it took effect is unknown, as for a single transaction.
  */
-export class TransactionBatcher {
-  private readonly queue: Pending[] = [];
+export class TransactionBatcher extends TransactionQueue {
   private running = 0;
   private scheduled = false;
 
@@ -230,28 +221,18 @@ export class TransactionBatcher {
     private readonly concurrency: number,
     private readonly observer?: TransactionObserver,
     private readonly maxBatch = DEFAULT_MAX_BATCH,
-  ) {}
-
-  run<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
-    });
+  ) {
+    super();
   }
 
   /** The way every transaction runs without batching, and each of a failed batch's runs again. */
-  async runAlone<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction().execute(async (trx) => {
-      const tx = new SqlTransaction(trx, this.traits);
-      const value = await work(tx);
-      await tx.flush();
-      return value;
-    });
+  private async runAlone<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction().execute((trx) => runWork(trx, this.traits, work));
     this.observer?.committed(1);
     return result;
   }
 
-  private schedule(): void {
+  protected schedule(): void {
     if (this.scheduled || this.running >= this.concurrency || this.queue.length === 0) return;
     this.scheduled = true;
     // Transactions that arrive in one turn of the event loop join one batch.
@@ -268,7 +249,7 @@ export class TransactionBatcher {
     });
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  private async runBatch(batch: PendingTransaction[]): Promise<void> {
     if (batch.length === 1) {
       const [only] = batch;
       await this.runAlone(only!.work).then(only!.resolve, only!.reject);
@@ -286,36 +267,36 @@ export class TransactionBatcher {
     const outcomes = await Promise.all(
       batch.map(async (item, index): Promise<MemberOutcome> => {
         try {
-          return { ok: true, value: await item.work(members[index]!) };
+          return { kind: 'done', value: await item.work(members[index]!) };
         } catch (error) {
           members[index]!.takeWrites();
-          return error instanceof LockedInBatch ? { later: true } : { ok: false, error };
+          return error instanceof LockedInBatch ? { kind: 'later' } : { kind: 'failed', error };
         }
       }),
     );
-    const failedAfterWriting = outcomes.some((outcome, index) => !('later' in outcome) && !outcome.ok && shared.flushedMembers.has(members[index]!));
-    if (!failedAfterWriting) await shared.flush(members.filter((_, index) => 'ok' in outcomes[index]! && outcomes[index]!.ok));
+    const failedAfterWriting = outcomes.some((outcome, index) => outcome.kind === 'failed' && shared.flushedMembers.has(members[index]!));
+    const done = members.filter((_, index) => outcomes[index]!.kind === 'done');
+    if (!failedAfterWriting) await shared.flush(done);
     if (shared.failure || failedAfterWriting) {
-      await shared.trx.rollback().execute().catch(() => undefined);
+      await rollBack(trx);
       this.observer?.rerunAlone(batch.length);
       await Promise.all(batch.map((item) => this.runAlone(item.work).then(item.resolve, item.reject)));
       return;
     }
-    const later = batch.filter((_, index) => 'later' in outcomes[index]!);
+    const later = batch.filter((_, index) => outcomes[index]!.kind === 'later');
     this.queue.unshift(...later);
     try {
-      await shared.trx.commit().execute();
+      await trx.commit().execute();
     } catch (error) {
-      await shared.trx.rollback().execute().catch(() => undefined);
+      await rollBack(trx);
       for (const item of batch) if (!later.includes(item)) item.reject(error);
       return;
     }
-    this.observer?.committed(outcomes.filter((outcome) => 'ok' in outcome && outcome.ok).length);
+    this.observer?.committed(done.length);
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index]!;
-      if ('later' in outcome) continue;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
+      if (outcome.kind === 'done') item.resolve(outcome.value);
+      else if (outcome.kind === 'failed') item.reject(outcome.error);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CallEventRecord, CallRecord, PlaybackRecord } from '../calls/call.js';
 import { LIVE_CALL_STATES, PlaybackStatus as PLAYBACK_STATUSES } from '../calls/call.js';
 import { StoreUnavailableError, type CallStore, type CallStoreTransaction, type LiveWork, type ListCallsQuery, type OutboxLease, type UnmatchedEvent } from '../calls/call-store.js';
@@ -6,10 +6,11 @@ import { OutboxStatus, type OutboxItem } from '../calls/outbox.js';
 import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import { TransactionBatcher } from './shared-transaction.js';
+import type { TransactionQueue } from './transaction-queue.js';
 import type { SqlDialectTraits } from './sql-dialect-traits.js';
 import type { TransactionObserver } from './transaction-observer.js';
 import { toCall, toEvent, toOutboxItem, toPlayback } from './row-mapping.js';
-import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
+import { listPlaybacksOf } from './sql-transaction.js';
 
 
 /**
@@ -18,8 +19,8 @@ import { listPlaybacksOf, SqlTransaction } from './sql-transaction.js';
  * answer "try again later" (HTTP 503) instead of "fault".
  */
 export class SqlCallStore implements CallStore {
-  private readonly groupCommit: GroupCommit | undefined;
-  private readonly batcher: TransactionBatcher;
+  /** How transactions reach the database: one after the other in group commits, or in shared batches. */
+  private readonly commits: TransactionQueue;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -27,22 +28,13 @@ export class SqlCallStore implements CallStore {
     observer?: TransactionObserver,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
   ) {
-    this.groupCommit = traits.groupCommit ? new GroupCommit(db, observer) : undefined;
-    this.batcher = new TransactionBatcher(db, traits, traits.sharedTransactions ?? 1, observer);
+    this.commits = traits.groupCommit
+      ? new GroupCommit(db, traits, observer)
+      : new TransactionBatcher(db, traits, traits.sharedTransactions ?? 1, observer);
   }
 
   transaction<T>(work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
-    if (this.groupCommit) {
-      const run = async (trx: Transaction<Database>): Promise<T> => {
-        const tx = new SqlTransaction(trx, this.traits);
-        const result = await work(tx);
-        await tx.flush();
-        return result;
-      };
-      return this.groupCommit.run(run).catch(this.unavailable);
-    }
-    const batched = this.traits.sharedTransactions !== undefined;
-    return (batched ? this.batcher.run(work) : this.batcher.runAlone(work)).catch(this.unavailable);
+    return this.commits.run(work).catch(this.unavailable);
   }
 
   /** Rethrows `error`, as {@link StoreUnavailableError} when it says the database cannot serve requests now. */

@@ -8,8 +8,9 @@ export interface SqlDialectTraits {
   /** Whether an error is a lost race (unique violation, serialization failure) worth a retry. */
   isConflict(error: unknown): boolean;
   /**
-   * Whether transactions that arrive together are committed together (`GroupCommit`): for
-   * a single-connection database, where they would run one after the other anyway.
+   * Whether transactions that arrive together are committed together one after the other
+   * (`GroupCommit`): for a single-connection database, where they would run so anyway. Otherwise
+   * they share batches ({@link SqlDialectTraits.sharedTransactions}).
    */
   groupCommit?: boolean;
   /**
@@ -22,7 +23,8 @@ export interface SqlDialectTraits {
   /**
    * For a database with many connections (PostgreSQL): transactions that arrive together share
    * one database transaction and its statements (`TransactionBatcher`), at most this many such
-   * batches at once. Unset: each transaction runs on its own.
+   * batches at once.
+   * @default 1
    */
   sharedTransactions?: number;
   /**

@@ -296,6 +296,14 @@ export function withWrites<O>(writes: readonly CompiledQuery[], last: CompiledQu
   return CompiledQuery.raw(`with ${parts.join(', ')} ${renumbered(last)}`, parameters) as CompiledQuery<O>;
 }
 
+/** Runs `work` as one store transaction on `trx`, sending what it held back at its end. */
+export async function runWork<T>(trx: Transaction<Database>, traits: SqlDialectTraits, work: (tx: CallStoreTransaction) => Promise<T>): Promise<T> {
+  const tx = new SqlTransaction(trx, traits);
+  const result = await work(tx);
+  await tx.flush();
+  return result;
+}
+
 export async function listPlaybacksOf(db: Kysely<Database>, callId: string): Promise<PlaybackRecord[]> {
   const rows = await db.selectFrom('playbacks').selectAll().where('call_id', '=', callId).orderBy('position').execute();
   return rows.map(toPlayback);
