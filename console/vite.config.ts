@@ -15,7 +15,8 @@ export default defineConfig({
   esbuild: { jsx: 'automatic' },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
-    emptyOutDir: true,
+    // A service may be serving this directory while it is rebuilt; old bundles go with `npm run clean`.
+    emptyOutDir: false,
     sourcemap: true,
     target: 'es2022',
   },
