@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { bandwidthConfig, type RealBandwidth, type SimulatedBandwidth } from './bandwidth-config.js';
 import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
+import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 export { ConfigError } from './env.js';
 export type { BandwidthApiVersion, BandwidthV2Credentials, RealBandwidth, RealBandwidthV1, RealBandwidthV2, SimulatedBandwidth } from './bandwidth-config.js';
@@ -48,6 +49,8 @@ export interface Config {
   /** Per-attempt timeout of a request to Bandwidth. */
   bandwidthTimeoutMs: number;
   logLevel: string;
+  /** JSON lines, readable lines, or readable exactly when stdout is a terminal. */
+  logFormat: LogFormat;
   production: boolean;
 }
 
@@ -94,6 +97,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (env.LOG_FORMAT?.trim() || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
 
   return {
     host: env.HOST?.trim() || '0.0.0.0',
@@ -120,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     bandwidthTimeoutMs: integer(env, 'BANDWIDTH_TIMEOUT_MS', 10_000, 100, 120_000),
     logLevel,
+    logFormat,
     production: env.NODE_ENV === 'production',
   };
 }

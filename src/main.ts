@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, isPretty } from './logger.js';
+import { formatBanner } from './service-banner.js';
 import { startServer } from './server.js';
 
 /** `npm start`: read the configuration, start everything, stop cleanly on SIGINT/SIGTERM. */
@@ -16,11 +17,13 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, config.logFormat);
 const server = await startServer(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });
+// Through the logger, so it comes after the lines before it: the pretty transport writes from a worker.
+if (isPretty(config.logFormat)) logger.info(formatBanner(server.description));
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -17,6 +17,7 @@ import { CALL_CONSOLE_PATH, registerCallConsole } from './http/call-console.rout
 import { registerGraphQLExplorer } from './http/graphql-explorer.route.js';
 import { registerGraphQLRoute } from './http/graphql.route.js';
 import { ServiceMetrics } from './metrics.js';
+import { describeService, type ServiceDescription } from './service-banner.js';
 import { openStore } from './store/open-store.js';
 import { startVoiceProvider } from './voice-provider.js';
 // Types only: the simulator is loaded on demand, so a production start never loads the fake Bandwidth.
@@ -25,6 +26,8 @@ import type { BandwidthSimulator } from '../simulator/simulator.js';
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:4000. */
   url: string;
+  /** Its URLs and what it runs on, for the start-up banner. */
+  description: ServiceDescription;
   /** The built-in simulator, when no Bandwidth credentials are configured. */
   simulator?: BandwidthSimulator;
   service: CallService;
@@ -104,10 +107,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     await provider.announce(publicUrl);
     await service.resume();
-    const consoleUrl = config.callConsole ? { console: `${url}${CALL_CONSOLE_PATH}` } : {};
-    logger.info({ url, graphql: `${url}/graphql`, ...consoleUrl, publicUrl }, 'listening');
+    const description = describeService(config, {
+      url,
+      publicUrl,
+      consolePath: config.callConsole ? CALL_CONSOLE_PATH : undefined,
+      simulator: simulator?.url,
+    });
+    logger.info({ url, ...description }, 'listening');
 
-    return { url, simulator, service, store, bus, close: closeAll };
+    return { url, description, simulator, service, store, bus, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

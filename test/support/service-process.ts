@@ -11,13 +11,22 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
-  /** Everything it printed (JSON log lines). */
+  /** Everything it printed (JSON log lines, unless told otherwise). */
   output(): string;
   /** Sends a signal and resolves with how the process ended. */
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnService(env: Env): Promise<ServiceProcess> {
+export interface SpawnOptions {
+  /**
+   * What the service prints once it is ready, checked before its `/healthz` (which another test's
+   * server on the port could answer).
+   * @default the JSON `listening` line
+   */
+  readyLine?: string;
+}
+
+export async function spawnService(env: Env, { readyLine = '"msg":"listening"' }: SpawnOptions = {}): Promise<ServiceProcess> {
   if (!env.PORT || env.PORT === '0') throw new Error('a service process needs a fixed PORT');
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -45,7 +54,7 @@ export async function spawnService(env: Env): Promise<ServiceProcess> {
     async () => {
       if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}: ${output.slice(-2000)}`);
       // Its own word first: a /healthz alone could be answered by another test's server on the port.
-      if (!output.includes('"msg":"listening"')) return false;
+      if (!output.includes(readyLine)) return false;
       const response = await fetch(`${url}/healthz`).catch(() => undefined);
       return response?.ok;
     },
