@@ -6,7 +6,7 @@ import { CallService } from './calls/call-service.js';
 import type { CallStore } from './calls/call-store.js';
 import type { CallChangeBus } from './change-bus/call-change-bus.js';
 import { InProcessCallChangeBus } from './change-bus/in-process-change-bus.js';
-import { connectRedisCallChangeBus, redactRedisUrl } from './change-bus/redis-change-bus.js';
+import { redactRedisUrl } from './change-bus/redis-url.js';
 import type { Config } from './config.js';
 import { CallEventFeeds } from './graphql/call-event-feed.js';
 import { registerHealthRoutes } from './http/health.route.js';
@@ -125,6 +125,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 /** The change bus: Redis when several instances share the work, in-process otherwise. */
 async function openBus(config: Config, store: CallStore, logger: Logger): Promise<CallChangeBus> {
   if (!config.redis) return new InProcessCallChangeBus();
+  // Loaded only here: one instance on SQLite never loads a Redis client.
+  const { connectRedisCallChangeBus } = await import('./change-bus/redis-change-bus.js');
   const bus = await connectRedisCallChangeBus({
     url: config.redis.url,
     prefix: config.redis.prefix,

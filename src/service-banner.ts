@@ -1,4 +1,4 @@
-import { redactRedisUrl } from './change-bus/redis-change-bus.js';
+import { redactRedisUrl } from './change-bus/redis-url.js';
 import type { Config } from './config.js';
 
 /** Where a running service answers, and what it runs on: the start-up line and the banner. */

@@ -5,6 +5,7 @@ import type { DomainLogger } from '../calls/domain-logger.js';
 import type { CallChangeBus, ChangeListener } from './call-change-bus.js';
 import { parseCallChange, serializeCallChange } from './call-change-codec.js';
 import { InProcessCallChangeBus } from './in-process-change-bus.js';
+import { redactRedisUrl } from './redis-url.js';
 
 /** The subset of a pino logger the bus writes to; any pino `Logger` fits. */
 export type RedisCallChangeBusLogger = DomainLogger;
@@ -315,17 +316,6 @@ export class RedisCallChangeBus implements CallChangeBus {
  */
 export function connectRedisCallChangeBus(options: RedisCallChangeBusOptions): Promise<RedisCallChangeBus> {
   return RedisCallChangeBus.connect(options);
-}
-
-/** The URL with its password masked, for logs and errors. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
 }
 
 function onceReady(connection: Redis): Promise<void> {

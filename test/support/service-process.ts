@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onDispose, waitFor, type Env } from './test-service.js';
 
@@ -24,11 +25,18 @@ export interface SpawnOptions {
    * @default the JSON `listening` line
    */
   readyLine?: string;
+  /**
+   * The service's entry point, for a build installed elsewhere (run with that folder as its
+   * working directory).
+   * @default this checkout's `dist/src/main.js`
+   */
+  main?: string;
 }
 
-export async function spawnService(env: Env, { readyLine = '"msg":"listening"' }: SpawnOptions = {}): Promise<ServiceProcess> {
+export async function spawnService(env: Env, { readyLine = '"msg":"listening"', main = MAIN }: SpawnOptions = {}): Promise<ServiceProcess> {
   if (!env.PORT || env.PORT === '0') throw new Error('a service process needs a fixed PORT');
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
+    cwd: dirname(dirname(dirname(main))),
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
