@@ -63,6 +63,7 @@ function explorerPage(tokenRequired: boolean): string {
 <head>
 <meta charset="utf-8">
 <title>GraphQL explorer · Catapult Voice</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${asset('graphiql.css')}">
 <style>html, body, #explorer { height: 100%; margin: 0; }</style>
 </head>
