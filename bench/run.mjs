@@ -23,7 +23,7 @@ const BENCH_SCHEMA = `bench_${process.pid}_${Date.now().toString(36)}`;
 // BENCH_PROFILE=dir: the service runs with --cpu-prof and writes its profile there on exit.
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : undefined;
 // BENCH_ONLY=webhooks,fanout,…: run only these scenarios (names as in SCENARIOS below).
-const SCENARIOS = ['memory', 'createCall', 'webhooks', 'fanout', 'fanoutSpread', 'timeToAudio', 'scaleOut'];
+const SCENARIOS = ['startup', 'memory', 'createCall', 'webhooks', 'fanout', 'fanoutSpread', 'timeToAudio', 'scaleOut'];
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : null;
 if (ONLY) for (const name of ONLY) if (!SCENARIOS.includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
 const runs = (name) => !ONLY || ONLY.has(name);
@@ -415,6 +415,46 @@ async function timeToAudio(svc, count) {
   return { calls: calls.length, measured: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), resolutionMs: 1 };
 }
 
+/**
+ * Milliseconds from running `command` in the checkout to the first answered `POST /graphql`, on
+ * free ports and a fresh SQLite file, with the build already up to date (what a restart costs).
+ */
+async function timeToFirstAnswer(command, args) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-startup-'));
+  tmpDirs.push(dir);
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), SIMULATOR_PORT: String(await freePort()), DATABASE_URL: `sqlite:${join(dir, 'calls.sqlite')}`, LOG_LEVEL: 'warn' };
+  const t0 = performance.now();
+  // Its own process group: `npm start` runs the build and the service as children of its own.
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: 'ignore', detached: true });
+  children.add(child);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited with ${child.exitCode}`);
+      const answered = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}',
+      }).then((r) => r.ok, () => false);
+      if (answered) return round(performance.now() - t0, 0);
+      if (performance.now() - t0 > 60_000) throw new Error(`${command} ${args.join(' ')} did not answer within 60 s`);
+      await sleep(10);
+    }
+  } finally {
+    try { process.kill(-child.pid, 'SIGINT'); } catch {}
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  }
+}
+
+async function startup() {
+  execSync('node scripts/build.mjs', { cwd: ROOT, stdio: 'ignore' }); // up to date before timing
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const npmStart = [], bare = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    npmStart.push(await timeToFirstAnswer('npm', ['start']));
+    bare.push(await timeToFirstAnswer(process.execPath, ['dist/src/main.js']));
+  }
+  return { npmStartMs: median(npmStart), serviceAloneMs: median(bare), runs: { npmStart, serviceAlone: bare } };
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -430,6 +470,12 @@ async function main() {
   };
   log('machine', machine);
   const results = { machine, quick: QUICK, scenarios: {} };
+
+  if (runs('startup')) {
+    // Before anything else runs, so nothing competes with the start-up.
+    results.scenarios.startup = await startup();
+    log('startup', results.scenarios.startup);
+  }
 
   const svc = await startService();
   const base = await startBaseline();
@@ -626,6 +672,7 @@ function report(results) {
     row(`fan-out, ${subscribers} subs of one call at ${eventsPerSec} events/s: delivery p50 / p99 ms (${o.received}/${o.expected})`, o.error ? `error: ${o.error}` : `${o.p50} / ${o.p99}`, `${b.p50} / ${b.p99}`, fmtRatio(o.p99, b.p99), subscribers === 1000 ? 'p99 < 50' : '—', subscribers === 1000 ? !o.error && o.p99 < 50 && o.received === o.expected : null);
   }
   for (const f of s.fanOutSpread ?? []) fanRows(`fan-out, ${f.subscribers} subs over ${f.calls} calls`, f, false);
+  if (s.startup) row(`npm start with nothing changed: ms to the first answered /graphql (median of ${s.startup.runs.npmStart.length}; baseline: node dist/src/main.js alone)`, s.startup.npmStartMs, s.startup.serviceAloneMs, fmtRatio(s.startup.npmStartMs, s.startup.serviceAloneMs), '< 3000', s.startup.npmStartMs < 3000);
   if (s.timeToAudio) row(`time to audio (answer POST → audio request), ${s.timeToAudio.measured} calls: p50 / p99 ms`, `${s.timeToAudio.p50} / ${s.timeToAudio.p99}`, '—', null, 'p99 < 10', s.timeToAudio.p99 < 10);
   if (s.scaleOut) {
     const { one, two, twoEventsPerSec } = s.scaleOut;
