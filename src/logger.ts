@@ -36,7 +36,7 @@ export function isPretty(format: LogFormat): boolean {
  * {@link isPretty}, one readable line per entry through pino's own pretty transport, which runs
  * in a worker thread and is loaded only then.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
+export function createLogger(level: string, { destination, format = 'json' }: { destination?: NodeJS.WritableStream; format?: LogFormat } = {}): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   if (destination) return pino(options, destination);
   if (!isPretty(format)) return pino(options);

@@ -17,7 +17,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel, undefined, config.logFormat);
+const logger = createLogger(config.logLevel, { format: config.logFormat });
 const server = await startServer(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);

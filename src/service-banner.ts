@@ -17,6 +17,7 @@ export interface ServiceDescription {
   changeBus: string;
 }
 
+/** What the `listening` line and the banner say, from the configuration and where the service ended up listening. */
 export function describeService(
   config: Config,
   urls: { url: string; publicUrl: string; consolePath?: string; simulator?: string },

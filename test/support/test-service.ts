@@ -88,7 +88,7 @@ export async function startTestService(env: Env = {}, options: TestServiceOption
   };
   const config = loadConfig(fullEnv);
   const logger = options.logStream
-    ? createLogger(fullEnv.LOG_LEVEL ?? 'silent', options.logStream)
+    ? createLogger(fullEnv.LOG_LEVEL ?? 'silent', { destination: options.logStream })
     : pino({ level: 'silent' });
   const server = await startServer(config, logger);
   let stopped = false;
