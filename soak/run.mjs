@@ -104,6 +104,9 @@ const service = start('service', process.execPath, [join(DIST, 'src/main.js')], 
   ...WEBHOOK,
   OUTBOUND_CALLS_PER_SECOND: '100',
   MUTATION_RATE_LIMIT: '0',
+  // Many subscribers from one client: measured, not limited.
+  MAX_SUBSCRIPTIONS_PER_TOKEN: '1000000',
+  MAX_SUBSCRIPTIONS: '1000000',
 });
 const url = `http://127.0.0.1:${port}`;
 await until('the service to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);

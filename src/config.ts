@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { bandwidthConfig, type RealBandwidth, type SimulatedBandwidth } from './bandwidth-config.js';
 import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './http/graphql/subscription-quota.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 export { ConfigError } from './env.js';
@@ -28,6 +29,8 @@ export interface Config {
   callConsole: boolean;
   /** Mutations per minute per API token (per remote address when the API is open); 0 turns the limit off. */
   mutationRateLimit: number;
+  /** Subscriptions open at once per WebSocket, per API token, and on the instance. */
+  subscriptionLimits: SubscriptionLimits;
   database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
   /** Redis for change notifications across instances; undefined runs on the in-process bus. */
   redis?: { url: string; prefix: string };
@@ -112,6 +115,11 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlExplorer: boolean(env, 'GRAPHQL_EXPLORER', env.NODE_ENV !== 'production'),
     callConsole: boolean(env, 'CALL_CONSOLE', env.NODE_ENV !== 'production'),
     mutationRateLimit: integer(env, 'MUTATION_RATE_LIMIT', 600, 0, 1_000_000),
+    subscriptionLimits: {
+      perConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', DEFAULT_SUBSCRIPTION_LIMITS.perConnection, 1, 1_000_000),
+      perToken: integer(env, 'MAX_SUBSCRIPTIONS_PER_TOKEN', DEFAULT_SUBSCRIPTION_LIMITS.perToken, 1, 1_000_000),
+      perInstance: integer(env, 'MAX_SUBSCRIPTIONS', DEFAULT_SUBSCRIPTION_LIMITS.perInstance, 1, 1_000_000),
+    },
     database: databaseConfig(env),
     redis: redisConfig(env),
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,

@@ -55,6 +55,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly subscriptionsRefused = new Counter({
+    name: 'catapult_graphql_subscriptions_refused_total',
+    help: 'Subscriptions refused with TOO_MANY_SUBSCRIPTIONS, by the limit they would have passed (connection, token, instance).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   private readonly callsByState = new Gauge({
     name: 'catapult_calls',
     help: 'Calls that have not ended, by state (all instances: read from the store).',
@@ -118,6 +125,10 @@ export class ServiceMetrics {
 
   subscriptionEnded(field: string): void {
     this.subscriptions.dec({ field });
+  }
+
+  subscriptionRefused(limit: string): void {
+    this.subscriptionsRefused.inc({ limit });
   }
 
   /** The exposition text, with the live-work gauges read from the store first. */

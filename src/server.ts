@@ -86,6 +86,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       apiTokens: config.apiTokens,
       introspection: config.graphqlIntrospection,
       mutationRateLimit: config.mutationRateLimit,
+      subscriptionLimits: config.subscriptionLimits,
       metrics,
       explorerPage,
     });

@@ -43,6 +43,8 @@ const PUBLIC_CODES = new Set<string>([
   'QUERY_TOO_DEEP',
   'TOO_MANY_ALIASES',
   'QUERY_TOO_COMPLEX',
+  // Subscription limits (subscription-quota.ts): extensions.limit says which, extensions.max how many.
+  'TOO_MANY_SUBSCRIPTIONS',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',

@@ -9,6 +9,7 @@ import { wantsExplorer } from './graphql-explorer.route.js';
 import { errorFormatter } from './graphql/error-responses.js';
 import { useApiTokenAuth } from './graphql/use-api-token-auth.js';
 import { useGraphQLOverHttp } from './graphql/use-graphql-over-http.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionQuota, type SubscriptionLimits } from './graphql/subscription-quota.js';
 import { useGraphQLWs } from './graphql/use-graphql-ws.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
@@ -40,8 +41,10 @@ export interface GraphQLRouteOptions {
   mutationRateLimit?: number | MutationRateLimit;
   /** The GraphQL explorer page, served to a browser that opens `GET /graphql`; absent: no explorer. */
   explorerPage?: string;
-  /** Counts open subscriptions by field. */
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
+  /** How many subscriptions may be open at once; unset ones keep {@link DEFAULT_SUBSCRIPTION_LIMITS}. */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** Counts open and refused subscriptions. */
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused'>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -70,7 +73,8 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
 
   const auth = useApiTokenAuth({ apiTokens, formatError, isExplorerPage: explorerRequested });
   const http = await useGraphQLOverHttp(app, { schema, context, introspection, limits, rateLimit, bodyLimit, formatError, callerOf: auth.callerOf });
-  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, metrics, formatError });
+  const quota = new SubscriptionQuota({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits });
+  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, metrics, formatError });
 
   // A WebSocket upgrade is a GET, so the GET route carries both handlers (and the explorer).
   app.route({

@@ -15,6 +15,7 @@ import type { Caller, Context, ServiceContext } from '../../graphql/context.type
 import { DocumentCache } from '../../graphql/document-cache.js';
 import { checkDocumentText, checkOperation, type OperationLimits } from '../../graphql/operation-limits.js';
 import { documentIds, sharedSubscribe, stableJson } from '../../graphql/shared-subscribe.js';
+import type { SubscriptionLimitName, SubscriptionQuota } from './subscription-quota.js';
 import type { ServiceMetrics } from '../../metrics.js';
 import { identifyCaller } from '../caller.js';
 import { bearerToken } from '../credentials.js';
@@ -28,7 +29,9 @@ export interface GraphQLWsOptions {
   introspection: boolean;
   limits: OperationLimits;
   rateLimit: MutationRateLimit;
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded'>;
+  /** Grants each subscription a slot, or refuses it with `TOO_MANY_SUBSCRIPTIONS`. */
+  quota: SubscriptionQuota;
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused'>;
   formatError: FormatError;
 }
 
@@ -37,12 +40,12 @@ export interface GraphQLWsOptions {
  * its connectionParams; each operation then goes through the checks Apollo makes over HTTP.
  */
 export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
-  const { schema, apiTokens, introspection, limits, rateLimit, formatError } = options;
+  const { schema, apiTokens, introspection, limits, rateLimit, quota, formatError } = options;
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
-  // Subscriptions counted as open: per socket, operation id → the field subscribed to.
-  const openSubscriptions = new WeakMap<object, Map<string, string>>();
+  // Subscriptions counted as open: per socket, operation id → the field subscribed to and its slot.
+  const openSubscriptions = new WeakMap<object, Map<string, { field: string; release: () => void }>>();
   const documentId = documentIds();
   const handler = makeHandler<Record<string, unknown>>({
     // Subscribers that sent the same document with the same variables and scope share one
@@ -82,12 +85,23 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
       if (limited) return [limited];
       const rateLimited = await rateLimit.consume(caller, document, operation);
       if (rateLimited) return [rateLimited];
-      if (operation.operation === 'subscription' && options.metrics) {
+      if (operation.operation === 'subscription') {
+        let slot = quota.take(ctx, caller.id);
+        // A subscription the client completed just before this message frees its slot a few promise
+        // steps after its `complete` arrived: let those settle before refusing.
+        if (!slot.granted) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slot = quota.take(ctx, caller.id);
+        }
+        if (!slot.granted) {
+          options.metrics?.subscriptionRefused(slot.limit);
+          return [tooManySubscriptions(slot.limit, slot.max)];
+        }
         const field = subscriptionField(operation);
         let open = openSubscriptions.get(ctx);
         if (!open) openSubscriptions.set(ctx, (open = new Map()));
-        open.set(id, field);
-        options.metrics.subscriptionStarted(field);
+        open.set(id, { field, release: slot.release });
+        options.metrics?.subscriptionStarted(field);
       }
       return {
         schema,
@@ -100,10 +114,11 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
     // Called when a subscription ends for any reason: completed, cancelled, or its socket closed.
     onComplete: (ctx, id) => {
       const open = openSubscriptions.get(ctx);
-      const field = open?.get(id);
-      if (field === undefined) return;
+      const subscription = open?.get(id);
+      if (subscription === undefined) return;
       open!.delete(id);
-      options.metrics?.subscriptionEnded(field);
+      subscription.release();
+      options.metrics?.subscriptionEnded(subscription.field);
     },
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
@@ -118,6 +133,15 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
     for (const listener of socket.listeners('error')) if (!before.has(listener)) socket.removeListener('error', listener as (error: Error) => void);
     return handled;
   };
+}
+
+const LIMIT_WORDS: Record<SubscriptionLimitName, string> = { connection: 'this connection', token: 'this API token', instance: 'this server' };
+
+/** The refusal of a subscription over a limit: the socket stays open, and ending another frees a slot. */
+function tooManySubscriptions(limit: SubscriptionLimitName, max: number): GraphQLError {
+  return new GraphQLError(`Too many subscriptions: ${max} are open on ${LIMIT_WORDS[limit]}; complete one before starting another`, {
+    extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit, max },
+  });
 }
 
 /** The root field a subscription operation subscribes to (a subscription has exactly one). */
