@@ -116,6 +116,7 @@ async function startService() {
     // Thousands of subscribers from one client: measured, not limited.
     MAX_SUBSCRIPTIONS_PER_TOKEN: '1000000',
     MAX_SUBSCRIPTIONS: '1000000',
+    HTTP_MAX_CONNECTIONS: '1000000',
     OUTBOUND_CALLS_PER_SECOND: '1000',
     SIMULATOR_ANSWER_DELAY_MS: '600000', // the far end never answers by itself; we send `answer` ourselves
     SIMULATOR_PLAYBACK_MS: '0',

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { bandwidthConfig, type RealBandwidth, type SimulatedBandwidth } from './bandwidth-config.js';
 import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './http/graphql/subscription-quota.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 export { ConfigError } from './env.js';
@@ -31,6 +32,8 @@ export interface Config {
   mutationRateLimit: number;
   /** Subscriptions open at once per WebSocket, per API token, and on the instance. */
   subscriptionLimits: SubscriptionLimits;
+  /** Timeouts and the connection cap of the HTTP server, and the WebSocket ping interval. */
+  httpLimits: HttpLimits;
   database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
   /** Redis for change notifications across instances; undefined runs on the in-process bus. */
   redis?: { url: string; prefix: string };
@@ -100,6 +103,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const httpLimits: HttpLimits = {
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs, 100, 3_600_000),
+    maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', DEFAULT_HTTP_LIMITS.maxConnections, 1, 1_000_000),
+    webSocketPingIntervalMs: integer(env, 'WS_PING_INTERVAL_MS', DEFAULT_HTTP_LIMITS.webSocketPingIntervalMs, 100, 600_000),
+  };
+  if (httpLimits.headersTimeoutMs > httpLimits.requestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS: the headers are part of the request');
+  }
   const logFormat = (env.LOG_FORMAT?.trim() || 'auto') as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
 
@@ -120,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
       perToken: integer(env, 'MAX_SUBSCRIPTIONS_PER_TOKEN', DEFAULT_SUBSCRIPTION_LIMITS.perToken, 1, 1_000_000),
       perInstance: integer(env, 'MAX_SUBSCRIPTIONS', DEFAULT_SUBSCRIPTION_LIMITS.perInstance, 1, 1_000_000),
     },
+    httpLimits,
     database: databaseConfig(env),
     redis: redisConfig(env),
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,

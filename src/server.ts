@@ -75,7 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));
     closers.push(async () => service.stop());
 
-    const app = await createHttpApp(logger);
+    const app = await createHttpApp(logger, config.httpLimits);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerMetricsRoute(app, metrics, { apiTokens: config.apiTokens });
     provider.registerWebhooks(app, service, metrics);

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../calls/call-store.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
+import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
 import { PathOnlyLogController, pathOf } from './request-log.js';
+import { startWebSocketHeartbeat } from './websocket-heartbeat.js';
 
 /** How long a shutting-down server waits for clients to answer its close frames. */
 const CLOSE_HANDSHAKE_MS = 2000;
@@ -30,13 +32,18 @@ function closeSocketsGoingAway(this: FastifyInstance, done: () => void): void {
 
 /**
  * The Fastify instance every route hangs off. The logger is the service's own, so request logs
- * and domain logs share redaction and level.
+ * and domain logs share redaction and level. `limits` bound how long and how many clients are
+ * served (see {@link HttpLimits}); unset ones keep {@link DEFAULT_HTTP_LIMITS}.
  */
-export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
+export async function createHttpApp(logger: Logger, httpLimits: Partial<HttpLimits> = {}): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...httpLimits };
   const app = fastify({
     loggerInstance: logger,
     // Bandwidth and load balancers keep connections open; do not let a slow client hold one forever.
-    requestTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Handed to http.createServer: these two only exist there.
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
     return503OnClosing: true,
     // A webhook field of the wrong type is a malformed event, not something to coerce into shape.
     ajv: { customOptions: { coerceTypes: false } },
@@ -55,6 +62,9 @@ export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
     preClose: closeSocketsGoingAway,
     errorHandler: logSocketError,
   });
+  app.server.maxConnections = limits.maxConnections;
+  const stopHeartbeat = startWebSocketHeartbeat(app.websocketServer, limits.webSocketPingIntervalMs);
+  app.addHook('onClose', async () => stopHeartbeat());
   return app;
 }
 
