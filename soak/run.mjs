@@ -107,6 +107,8 @@ const service = start('service', process.execPath, [join(DIST, 'src/main.js')], 
   // Many subscribers from one client: measured, not limited.
   MAX_SUBSCRIPTIONS_PER_TOKEN: '1000000',
   MAX_SUBSCRIPTIONS: '1000000',
+  MAX_WS_CONNECTIONS_PER_ADDRESS: '1000000',
+  MAX_WS_CONNECTIONS_PER_TOKEN: '1000000',
 });
 const url = `http://127.0.0.1:${port}`;
 await until('the service to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { bandwidthConfig, type RealBandwidth, type SimulatedBandwidth } from './bandwidth-config.js';
 import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './http/graphql/subscription-quota.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/graphql/connection-quota.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 export { ConfigError } from './env.js';
@@ -34,6 +36,13 @@ export interface Config {
   subscriptionLimits: SubscriptionLimits;
   /** Timeouts and the connection cap of the HTTP server, and the WebSocket ping interval. */
   httpLimits: HttpLimits;
+  /** WebSockets open at once per remote address and per API token. */
+  connectionLimits: ConnectionLimits;
+  /**
+   * Which proxies' `X-Forwarded-For` is believed for the client's address (rate limits, connection
+   * limits, logs): none, every one (`true`), or those at these addresses and CIDR ranges.
+   */
+  trustProxy: boolean | string[];
   database: { kind: 'sqlite'; filename: string; synchronous: SqliteSynchronous } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
   /** Redis for change notifications across instances; undefined runs on the in-process bus. */
   redis?: { url: string; prefix: string };
@@ -134,6 +143,11 @@ export function loadConfig(env: Env = process.env): Config {
       perInstance: integer(env, 'MAX_SUBSCRIPTIONS', DEFAULT_SUBSCRIPTION_LIMITS.perInstance, 1, 1_000_000),
     },
     httpLimits,
+    connectionLimits: {
+      perAddress: integer(env, 'MAX_WS_CONNECTIONS_PER_ADDRESS', DEFAULT_CONNECTION_LIMITS.perAddress, 1, 1_000_000),
+      perToken: integer(env, 'MAX_WS_CONNECTIONS_PER_TOKEN', DEFAULT_CONNECTION_LIMITS.perToken, 1, 1_000_000),
+    },
+    trustProxy: trustProxyConfig(env),
     database: databaseConfig(env),
     redis: redisConfig(env),
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,
@@ -179,6 +193,27 @@ function webhookCredentials(env: Env, mode: 'real' | 'simulator'): { username: s
  * with it. `full`: an fsync per commit, so they survive that too, at a cost per commit.
  */
 export type SqliteSynchronous = 'normal' | 'full';
+
+/**
+ * `TRUST_PROXY`: unset or `false` believes no `X-Forwarded-For` (the peer's address is the
+ * client's); `true` believes any (only when nothing can reach the service but through its proxies);
+ * otherwise a comma-separated list of proxy addresses and CIDR ranges (e.g. `10.0.0.0/8,127.0.0.1`).
+ */
+function trustProxyConfig(env: Env): boolean | string[] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const ip = isIP(address ?? '');
+    const maxBits = ip === 6 ? 128 : 32;
+    if (!ip || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new ConfigError('TRUST_PROXY must be true, false, or comma-separated IP addresses and CIDR ranges');
+    }
+  }
+  return entries;
+}
 
 /** Just the database settings (`npm run migrate` needs nothing else). */
 export function databaseConfig(env: Env = process.env): Config['database'] {

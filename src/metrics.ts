@@ -62,6 +62,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly connectionsRefused = new Counter({
+    name: 'catapult_websocket_connections_refused_total',
+    help: 'WebSockets closed with 1013 as one too many, by the limit they would have passed (address, token).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   private readonly callsByState = new Gauge({
     name: 'catapult_calls',
     help: 'Calls that have not ended, by state (all instances: read from the store).',
@@ -129,6 +136,10 @@ export class ServiceMetrics {
 
   subscriptionRefused(limit: string): void {
     this.subscriptionsRefused.inc({ limit });
+  }
+
+  connectionRefused(limit: string): void {
+    this.connectionsRefused.inc({ limit });
   }
 
   /** The exposition text, with the live-work gauges read from the store first. */

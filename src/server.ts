@@ -75,7 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     closers.push(() => withTimeout(service.idle(), config.shutdownTimeoutMs));
     closers.push(async () => service.stop());
 
-    const app = await createHttpApp(logger, config.httpLimits);
+    const app = await createHttpApp(logger, config.httpLimits, config.trustProxy);
     registerHealthRoutes(app, { checks: { store: () => store.ping(), changeBus: () => bus.ping() } });
     registerMetricsRoute(app, metrics, { apiTokens: config.apiTokens });
     provider.registerWebhooks(app, service, metrics);
@@ -87,6 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       introspection: config.graphqlIntrospection,
       mutationRateLimit: config.mutationRateLimit,
       subscriptionLimits: config.subscriptionLimits,
+      connectionLimits: config.connectionLimits,
       metrics,
       explorerPage,
     });

@@ -33,12 +33,15 @@ function closeSocketsGoingAway(this: FastifyInstance, done: () => void): void {
 /**
  * The Fastify instance every route hangs off. The logger is the service's own, so request logs
  * and domain logs share redaction and level. `limits` bound how long and how many clients are
- * served (see {@link HttpLimits}); unset ones keep {@link DEFAULT_HTTP_LIMITS}.
+ * served (see {@link HttpLimits}); unset ones keep {@link DEFAULT_HTTP_LIMITS}. `trustProxy` says
+ * which proxies' `X-Forwarded-For` is believed for the client's address (default: none).
  */
-export async function createHttpApp(logger: Logger, httpLimits: Partial<HttpLimits> = {}): Promise<FastifyInstance> {
+export async function createHttpApp(logger: Logger, httpLimits: Partial<HttpLimits> = {}, trustProxy: boolean | string[] = false): Promise<FastifyInstance> {
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...httpLimits };
   const app = fastify({
     loggerInstance: logger,
+    // Whose X-Forwarded-For names the client (request.ip): only the proxies the operator names.
+    trustProxy,
     // Bandwidth and load balancers keep connections open; do not let a slow client hold one forever.
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -9,6 +9,7 @@ import { wantsExplorer } from './graphql-explorer.route.js';
 import { errorFormatter } from './graphql/error-responses.js';
 import { useApiTokenAuth } from './graphql/use-api-token-auth.js';
 import { useGraphQLOverHttp } from './graphql/use-graphql-over-http.js';
+import { ConnectionQuota, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './graphql/connection-quota.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionQuota, type SubscriptionLimits } from './graphql/subscription-quota.js';
 import { useGraphQLWs } from './graphql/use-graphql-ws.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
@@ -43,8 +44,10 @@ export interface GraphQLRouteOptions {
   explorerPage?: string;
   /** How many subscriptions may be open at once; unset ones keep {@link DEFAULT_SUBSCRIPTION_LIMITS}. */
   subscriptionLimits?: Partial<SubscriptionLimits>;
-  /** Counts open and refused subscriptions. */
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused'>;
+  /** How many WebSockets may be open at once per address and per token; unset ones keep {@link DEFAULT_CONNECTION_LIMITS}. */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** Counts open and refused subscriptions, and refused connections. */
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused'>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -74,7 +77,8 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const auth = useApiTokenAuth({ apiTokens, formatError, isExplorerPage: explorerRequested });
   const http = await useGraphQLOverHttp(app, { schema, context, introspection, limits, rateLimit, bodyLimit, formatError, callerOf: auth.callerOf });
   const quota = new SubscriptionQuota({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits });
-  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, metrics, formatError });
+  const connections = new ConnectionQuota({ ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits });
+  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, connections, metrics, formatError });
 
   // A WebSocket upgrade is a GET, so the GET route carries both handlers (and the explorer).
   app.route({

@@ -15,6 +15,7 @@ import type { Caller, Context, ServiceContext } from '../../graphql/context.type
 import { DocumentCache } from '../../graphql/document-cache.js';
 import { checkDocumentText, checkOperation, type OperationLimits } from '../../graphql/operation-limits.js';
 import { documentIds, sharedSubscribe, stableJson } from '../../graphql/shared-subscribe.js';
+import { TOO_MANY_CONNECTIONS_CLOSE_CODE, type ConnectionQuota } from './connection-quota.js';
 import type { SubscriptionLimitName, SubscriptionQuota } from './subscription-quota.js';
 import type { ServiceMetrics } from '../../metrics.js';
 import { identifyCaller } from '../caller.js';
@@ -31,7 +32,9 @@ export interface GraphQLWsOptions {
   rateLimit: MutationRateLimit;
   /** Grants each subscription a slot, or refuses it with `TOO_MANY_SUBSCRIPTIONS`. */
   quota: SubscriptionQuota;
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused'>;
+  /** Grants each socket a slot per address and per caller, or closes it with {@link TOO_MANY_CONNECTIONS_CLOSE_CODE}. */
+  connections: ConnectionQuota;
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused'>;
   formatError: FormatError;
 }
 
@@ -40,7 +43,7 @@ export interface GraphQLWsOptions {
  * its connectionParams; each operation then goes through the checks Apollo makes over HTTP.
  */
 export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
-  const { schema, apiTokens, introspection, limits, rateLimit, quota, formatError } = options;
+  const { schema, apiTokens, introspection, limits, rateLimit, quota, connections, formatError } = options;
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
@@ -60,6 +63,14 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
       const token = bearerToken(connectionParams?.authorization) ?? stringOrUndefined(connectionParams?.token);
       const caller = identifyCaller(token, ctx.extra.request.ip, apiTokens);
       if (!caller) return false;
+      const release = connections.admitCaller(caller.id);
+      if (!release) {
+        options.metrics?.connectionRefused('token');
+        // Sent first, so this is the close the client sees rather than the 4403 that follows.
+        ctx.extra.socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, 'Too many connections for this API token');
+        return false;
+      }
+      ctx.extra.socket.once('close', release);
       wsCallers.set(ctx, caller);
       return true;
     },
@@ -125,6 +136,15 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
   });
   return function handleSocket(this: ThisParameterType<WebsocketHandler>, socket, request) {
+    // Counted from the upgrade, before the client says who it is: a flood of sockets that never
+    // authenticate is bounded too.
+    const release = connections.admitAddress(request.ip);
+    if (!release) {
+      options.metrics?.connectionRefused('address');
+      socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, 'Too many connections from this address');
+      return;
+    }
+    socket.once('close', release);
     const before = new Set(socket.listeners('error'));
     const handled = handler.call(this, socket, request);
     // graphql-ws reports a socket's error with console.error and a stack, then closes it with 1011;
