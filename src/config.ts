@@ -7,6 +7,7 @@ import { baseUrl, boolean, ConfigError, decimal, integer, type Env } from './env
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './http/graphql/subscription-quota.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/graphql/connection-quota.js';
+import { DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from './http/graphql/websocket-limits.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 
 export { ConfigError } from './env.js';
@@ -38,6 +39,8 @@ export interface Config {
   httpLimits: HttpLimits;
   /** WebSockets open at once per remote address and per API token. */
   connectionLimits: ConnectionLimits;
+  /** The WebSocket keep-alive, and how much unsent data one socket may hold. */
+  webSocketLimits: WebSocketLimits;
   /**
    * Which proxies' `X-Forwarded-For` is believed for the client's address (rate limits, connection
    * limits, logs): none, every one (`true`), or those at these addresses and CIDR ranges.
@@ -117,7 +120,6 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs, 100, 600_000),
     keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs, 100, 3_600_000),
     maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', DEFAULT_HTTP_LIMITS.maxConnections, 1, 1_000_000),
-    webSocketPingIntervalMs: integer(env, 'WS_PING_INTERVAL_MS', DEFAULT_HTTP_LIMITS.webSocketPingIntervalMs, 100, 600_000),
   };
   if (httpLimits.headersTimeoutMs > httpLimits.requestTimeoutMs) {
     throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS: the headers are part of the request');
@@ -148,6 +150,10 @@ export function loadConfig(env: Env = process.env): Config {
       perToken: integer(env, 'MAX_WS_CONNECTIONS_PER_TOKEN', DEFAULT_CONNECTION_LIMITS.perToken, 1, 1_000_000),
     },
     trustProxy: trustProxyConfig(env),
+    webSocketLimits: {
+      pingIntervalMs: integer(env, 'WS_PING_INTERVAL_MS', DEFAULT_WEBSOCKET_LIMITS.pingIntervalMs, 100, 600_000),
+      maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', DEFAULT_WEBSOCKET_LIMITS.maxBufferedBytes, 1024, 1024 * 1024 * 1024),
+    },
     database: databaseConfig(env),
     redis: redisConfig(env),
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}:${port}`,

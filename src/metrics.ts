@@ -69,6 +69,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly connectionsTooSlow = new Counter({
+    name: 'catapult_websocket_too_slow_total',
+    help: 'WebSockets closed with 1008 for holding more unsent data than WS_MAX_BUFFERED_BYTES.',
+    registers: [this.registry],
+  });
+
   private readonly callsByState = new Gauge({
     name: 'catapult_calls',
     help: 'Calls that have not ended, by state (all instances: read from the store).',
@@ -140,6 +146,10 @@ export class ServiceMetrics {
 
   connectionRefused(limit: string): void {
     this.connectionsRefused.inc({ limit });
+  }
+
+  connectionTooSlow(): void {
+    this.connectionsTooSlow.inc();
   }
 
   /** The exposition text, with the live-work gauges read from the store first. */

@@ -88,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       mutationRateLimit: config.mutationRateLimit,
       subscriptionLimits: config.subscriptionLimits,
       connectionLimits: config.connectionLimits,
+      webSocketLimits: config.webSocketLimits,
       metrics,
       explorerPage,
     });

@@ -7,7 +7,6 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { DEFAULT_HTTP_LIMITS, timeoutCheckIntervalMs, type HttpLimits } from './http-limits.js';
 import { PathOnlyLogController, pathOf } from './request-log.js';
-import { startWebSocketHeartbeat } from './websocket-heartbeat.js';
 
 /** How long a shutting-down server waits for clients to answer its close frames. */
 const CLOSE_HANDSHAKE_MS = 2000;
@@ -66,8 +65,6 @@ export async function createHttpApp(logger: Logger, httpLimits: Partial<HttpLimi
     errorHandler: logSocketError,
   });
   app.server.maxConnections = limits.maxConnections;
-  const stopHeartbeat = startWebSocketHeartbeat(app.websocketServer, limits.webSocketPingIntervalMs);
-  app.addHook('onClose', async () => stopHeartbeat());
   return app;
 }
 

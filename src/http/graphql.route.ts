@@ -12,6 +12,7 @@ import { useGraphQLOverHttp } from './graphql/use-graphql-over-http.js';
 import { ConnectionQuota, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './graphql/connection-quota.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionQuota, type SubscriptionLimits } from './graphql/subscription-quota.js';
 import { useGraphQLWs } from './graphql/use-graphql-ws.js';
+import { DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from './graphql/websocket-limits.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
 
@@ -46,8 +47,10 @@ export interface GraphQLRouteOptions {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How many WebSockets may be open at once per address and per token; unset ones keep {@link DEFAULT_CONNECTION_LIMITS}. */
   connectionLimits?: Partial<ConnectionLimits>;
-  /** Counts open and refused subscriptions, and refused connections. */
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused'>;
+  /** The WebSocket keep-alive and the bound on unsent data per socket; unset ones keep {@link DEFAULT_WEBSOCKET_LIMITS}. */
+  webSocketLimits?: Partial<WebSocketLimits>;
+  /** Counts open and refused subscriptions, and refused and too slow connections. */
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused' | 'connectionTooSlow'>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -78,7 +81,8 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const http = await useGraphQLOverHttp(app, { schema, context, introspection, limits, rateLimit, bodyLimit, formatError, callerOf: auth.callerOf });
   const quota = new SubscriptionQuota({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits });
   const connections = new ConnectionQuota({ ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits });
-  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, connections, metrics, formatError });
+  const socketLimits: WebSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.webSocketLimits };
+  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, connections, socketLimits, metrics, formatError });
 
   // A WebSocket upgrade is a GET, so the GET route carries both handlers (and the explorer).
   app.route({

@@ -29,13 +29,6 @@ export interface HttpLimits {
    * @default 20000
    */
   maxConnections: number;
-  /**
-   * How often each WebSocket is pinged. A socket that has not answered the previous ping is closed
-   * (`1006` for its client, which can resume with `afterSequence`), so a peer that vanished is
-   * dropped within two intervals.
-   * @default 25000
-   */
-  webSocketPingIntervalMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -43,7 +36,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,
   maxConnections: 20_000,
-  webSocketPingIntervalMs: 25_000,
 };
 
 /**

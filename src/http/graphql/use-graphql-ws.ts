@@ -9,7 +9,8 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { WebsocketHandler } from '@fastify/websocket';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { ServerOptions } from 'graphql-ws';
+import { makeHandler, type Extra } from 'graphql-ws/use/@fastify/websocket';
 import type { ApiToken } from '../../config.js';
 import type { Caller, Context, ServiceContext } from '../../graphql/context.type.js';
 import { DocumentCache } from '../../graphql/document-cache.js';
@@ -17,6 +18,7 @@ import { checkDocumentText, checkOperation, type OperationLimits } from '../../g
 import { documentIds, sharedSubscribe, stableJson } from '../../graphql/shared-subscribe.js';
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, type ConnectionQuota } from './connection-quota.js';
 import type { SubscriptionLimitName, SubscriptionQuota } from './subscription-quota.js';
+import { TOO_SLOW_CLOSE_CODE, type WebSocketLimits } from './websocket-limits.js';
 import type { ServiceMetrics } from '../../metrics.js';
 import { identifyCaller } from '../caller.js';
 import { bearerToken } from '../credentials.js';
@@ -34,7 +36,9 @@ export interface GraphQLWsOptions {
   quota: SubscriptionQuota;
   /** Grants each socket a slot per address and per caller, or closes it with {@link TOO_MANY_CONNECTIONS_CLOSE_CODE}. */
   connections: ConnectionQuota;
-  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused'>;
+  /** The keep-alive ping, and the unsent data past which a socket is closed as too slow. */
+  socketLimits: WebSocketLimits;
+  metrics?: Pick<ServiceMetrics, 'subscriptionStarted' | 'subscriptionEnded' | 'subscriptionRefused' | 'connectionRefused' | 'connectionTooSlow'>;
   formatError: FormatError;
 }
 
@@ -43,14 +47,14 @@ export interface GraphQLWsOptions {
  * its connectionParams; each operation then goes through the checks Apollo makes over HTTP.
  */
 export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
-  const { schema, apiTokens, introspection, limits, rateLimit, quota, connections, formatError } = options;
+  const { schema, apiTokens, introspection, limits, rateLimit, quota, connections, socketLimits, formatError } = options;
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const documents = new DocumentCache(schema, validationRules, { maxTokens: limits.maxTokens });
   // Subscriptions counted as open: per socket, operation id → the field subscribed to and its slot.
   const openSubscriptions = new WeakMap<object, Map<string, { field: string; release: () => void }>>();
   const documentId = documentIds();
-  const handler = makeHandler<Record<string, unknown>>({
+  const hooks: ServerOptions<Record<string, unknown>, Extra> = {
     // Subscribers that sent the same document with the same variables and scope share one
     // execution per event; resolvers read nothing else of the context.
     subscribe: sharedSubscribe(
@@ -131,10 +135,19 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
       subscription.release();
       options.metrics?.subscriptionEnded(subscription.field);
     },
-    onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result,
+    onNext: (ctx, _id, _payload, _args, result) => {
+      const { socket } = ctx.extra;
+      // Checked as each message goes out, which is when what waits for a slow reader grows.
+      if (socket.bufferedAmount > socketLimits.maxBufferedBytes && socket.readyState === socket.OPEN) {
+        options.metrics?.connectionTooSlow();
+        socket.close(TOO_SLOW_CLOSE_CODE, `Too slow: over ${socketLimits.maxBufferedBytes} bytes unread; resume with afterSequence`);
+      }
+      return result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result;
+    },
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
-  });
+  };
+  // graphql-ws's keep-alive: a ping each interval, and a socket cut that does not answer within it.
+  const handler = makeHandler<Record<string, unknown>>(hooks, socketLimits.pingIntervalMs);
   return function handleSocket(this: ThisParameterType<WebsocketHandler>, socket, request) {
     // Counted from the upgrade, before the client says who it is: a flood of sockets that never
     // authenticate is bounded too.
