@@ -17,23 +17,23 @@ async function subscribedSocket(url: string, callId: string, count: number) {
   const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
   onDispose(async () => socket.terminate());
   let close: { code: number; reason: string } | undefined;
-  let messages = 0;
+  let latestFiles = 0;
   const started = new Set<string>();
   socket.on('error', () => undefined);
   socket.on('close', (code, reason) => (close = { code, reason: reason.toString() }));
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; id?: string };
+    const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: { data?: { callUpdated: { playbacks: unknown[] } } } };
     if (message.type === 'connection_ack') {
       for (let i = 0; i < count; i += 1) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: SNAPSHOTS, variables: { callId } } }));
     }
     if (message.type === 'next') {
-      messages += 1;
+      latestFiles = Math.max(latestFiles, message.payload?.data?.callUpdated.playbacks.length ?? 0);
       started.add(message.id!);
     }
   });
   socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
   await waitFor(`${count} subscriptions to start`, () => started.size === count || close !== undefined, 5000);
-  return { socket, tcp: (socket as unknown as { _socket: Socket })._socket, close: () => close, messages: () => messages };
+  return { socket, tcp: (socket as unknown as { _socket: Socket })._socket, close: () => close, latestFiles: () => latestFiles };
 }
 
 forEachSetup('a WebSocket that reads too slowly', ABOVE_BANDWIDTH, () => {
@@ -67,8 +67,8 @@ forEachSetup('a WebSocket that reads too slowly', ABOVE_BANDWIDTH, () => {
     expect(slow.close()!.code).toBe(1008);
     expect(slow.close()!.reason).toMatch(/^Too slow: over 65536 bytes unread; resume with afterSequence/);
 
-    // The reader that kept up got every snapshot: its first ten and one per queued file per subscription.
-    await waitFor('the reader to get every snapshot', () => reader.messages() === 10 + 10 * queued, 10_000);
+    // The reader that kept up is still connected and has the call as it now is, every file queued.
+    await waitFor('the reader to see every queued file', () => reader.latestFiles() === queued, 10_000);
     expect(reader.close()).toBeUndefined();
   });
 });
