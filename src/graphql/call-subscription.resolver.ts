@@ -7,6 +7,7 @@ import { Call } from './call.type.js';
 import type { Context } from './context.type.js';
 import { asGraphQLError } from './errors.js';
 import { validCallId } from '../calls/command-input.js';
+import { ErrorCode } from './error-codes.js';
 
 interface CallEventsArgs {
   callId: string;
@@ -35,7 +36,7 @@ export class CallSubscriptionResolver {
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, CallEventsArgs, Context>) => {
       const afterSequence = args.afterSequence ?? 0;
       if (!Number.isInteger(afterSequence) || afterSequence < 0) {
-        throw new GraphQLError('afterSequence must be 0 or more', { extensions: { code: 'BAD_USER_INPUT' } });
+        throw new GraphQLError('afterSequence must be 0 or more', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
       }
       await requireCall(context, args.callId);
       return context.eventFeeds.stream(args.callId, afterSequence);
@@ -57,6 +58,6 @@ async function requireCall(context: Context, callId: string): Promise<void> {
     throw asGraphQLError(error);
   }
   if (!(await context.store.getCall(callId))) {
-    throw new GraphQLError(`No call with id ${callId}`, { extensions: { code: 'NOT_FOUND', callId } });
+    throw new GraphQLError(`No call with id ${callId}`, { extensions: { code: ErrorCode.NOT_FOUND, callId } });
   }
 }

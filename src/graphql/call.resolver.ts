@@ -11,6 +11,7 @@ import { Call } from './call.type.js';
 import type { Context } from './context.type.js';
 import { Playback } from './playback.type.js';
 import { Permission } from './token-scopes.js';
+import { ErrorCode } from './error-codes.js';
 
 const MAX_PAGE = 100;
 
@@ -138,5 +139,5 @@ function decodeCursor(cursor: string): CallCursor {
 }
 
 function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }

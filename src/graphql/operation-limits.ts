@@ -14,6 +14,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from './error-codes.js';
 
 /**
  * How big and how expensive one GraphQL operation may be. The same limits hold over HTTP and over
@@ -57,14 +58,6 @@ export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = Object.freeze
   maxCost: 20_000,
 });
 
-/** The `extensions.code` of each refusal; clients can rely on these. */
-export const OperationLimitCode = {
-  DOCUMENT_TOO_LARGE: 'DOCUMENT_TOO_LARGE',
-  TOO_MANY_TOKENS: 'TOO_MANY_TOKENS',
-  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
-  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
-  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
-} as const;
 
 /**
  * The checks that run on the document's text, before it is parsed: size, then tokens. Returns the
@@ -74,13 +67,13 @@ export function checkDocumentText(query: string, limits: OperationLimits): Graph
   const bytes = Buffer.byteLength(query, 'utf8');
   if (bytes > limits.maxDocumentBytes) {
     return refusal(
-      OperationLimitCode.DOCUMENT_TOO_LARGE,
+      ErrorCode.DOCUMENT_TOO_LARGE,
       `The GraphQL document is ${bytes} bytes long; the limit is ${limits.maxDocumentBytes}`,
       { limit: limits.maxDocumentBytes, found: bytes },
     );
   }
   if (countTokens(query, limits.maxTokens + 1) > limits.maxTokens) {
-    return refusal(OperationLimitCode.TOO_MANY_TOKENS, `The GraphQL document has more than ${limits.maxTokens} tokens`, {
+    return refusal(ErrorCode.TOO_MANY_TOKENS, `The GraphQL document has more than ${limits.maxTokens} tokens`, {
       limit: limits.maxTokens,
     });
   }
@@ -109,7 +102,7 @@ export function checkOperation(target: OperationToCheck, limits: OperationLimits
     maxDepthRule({ n: limits.maxDepth, onReject, propagateOnRejection: false }),
   );
   if (depth) {
-    return refusal(OperationLimitCode.QUERY_TOO_DEEP, `The operation is nested more than ${limits.maxDepth} levels deep`, {
+    return refusal(ErrorCode.QUERY_TOO_DEEP, `The operation is nested more than ${limits.maxDepth} levels deep`, {
       limit: limits.maxDepth,
       ...found(depth),
     });
@@ -119,7 +112,7 @@ export function checkOperation(target: OperationToCheck, limits: OperationLimits
     maxAliasesRule({ n: limits.maxAliases, onReject, propagateOnRejection: false }),
   );
   if (aliases) {
-    return refusal(OperationLimitCode.TOO_MANY_ALIASES, `The operation uses more than ${limits.maxAliases} aliases`, {
+    return refusal(ErrorCode.TOO_MANY_ALIASES, `The operation uses more than ${limits.maxAliases} aliases`, {
       limit: limits.maxAliases,
       ...found(aliases),
     });
@@ -139,7 +132,7 @@ export function checkOperation(target: OperationToCheck, limits: OperationLimits
     cost = Number.POSITIVE_INFINITY;
   }
   if (cost > limits.maxCost) {
-    return refusal(OperationLimitCode.QUERY_TOO_COMPLEX, `The operation's estimated cost exceeds the limit of ${limits.maxCost}`, {
+    return refusal(ErrorCode.QUERY_TOO_COMPLEX, `The operation's estimated cost exceeds the limit of ${limits.maxCost}`, {
       limit: limits.maxCost,
       ...(Number.isFinite(cost) ? { found: cost } : {}),
     });

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import type { TokenScope } from '../config.js';
 import type { Context } from './context.type.js';
+import { ErrorCode } from './error-codes.js';
 
 /** What a resolver can demand with `@Authorized(Permission.…)`. */
 export enum Permission {
@@ -26,6 +27,6 @@ export const tokenScopeAuthChecker: AuthChecker<Context, Permission> = ({ contex
   const granted = GRANTED[context.caller.scope];
   if (required.every((permission) => granted.includes(permission))) return true;
   throw new GraphQLError('This API token is read-only: changing calls needs a token with scope all', {
-    extensions: { code: 'FORBIDDEN' },
+    extensions: { code: ErrorCode.FORBIDDEN },
   });
 };

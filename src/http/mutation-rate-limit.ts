@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Caller } from '../graphql/context.type.js';
+import { ErrorCode } from '../graphql/error-codes.js';
 
 export interface MutationRateLimitOptions {
   /** Mutations each caller may run per minute; 0 turns the limit off. */
@@ -43,7 +44,7 @@ export class MutationRateLimit {
       const retryAfterMs = Math.max(1, Math.ceil(rejection.msBeforeNext));
       return new GraphQLError(
         `Too many mutations: at most ${this.options.perMinute} a minute are allowed; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-        { extensions: { code: 'RATE_LIMITED', retryAfterMs } },
+        { extensions: { code: ErrorCode.RATE_LIMITED, retryAfterMs } },
       );
     }
   }

@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { maskError, withoutSchemaHints } from '../../graphql/errors.js';
+import { ErrorCode } from '../../graphql/error-codes.js';
 
 /** Apollo's `formatError`, used for every error `/graphql` sends, over HTTP and WebSocket alike. */
 export type FormatError = (formatted: GraphQLFormattedError, error?: unknown) => GraphQLFormattedError;
@@ -14,10 +15,10 @@ export function errorFormatter(log: Pick<FastifyBaseLogger, 'error' | 'warn'>, i
   return (formatted, error) => {
     const masked = maskError(formatted);
     // What the client is not told goes to the log, where whoever runs the service can read it.
-    if (masked.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+    if (masked.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
       log.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL operation failed unexpectedly');
     }
-    if (masked.extensions?.code === 'SERVICE_UNAVAILABLE') log.warn({ reason: masked.extensions.reason, path: formatted.path }, 'storage unavailable');
+    if (masked.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE) log.warn({ reason: masked.extensions.reason, path: formatted.path }, 'storage unavailable');
     return introspection ? masked : withoutSchemaHints(masked);
   };
 }
@@ -29,6 +30,6 @@ export function sendErrors(reply: FastifyReply, status: number, errors: GraphQLF
 
 export function unauthenticated(): GraphQLError {
   return new GraphQLError('A valid API token is required: send Authorization: Bearer <token>', {
-    extensions: { code: 'UNAUTHENTICATED' },
+    extensions: { code: ErrorCode.UNAUTHENTICATED },
   });
 }

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../../graphql/context.type.js';
 import { checkOperation, type OperationLimits } from '../../graphql/operation-limits.js';
 import type { MutationRateLimit } from '../mutation-rate-limit.js';
+import { ErrorCode } from '../../graphql/error-codes.js';
 
 /**
  * The checks that need the parsed operation, in Apollo's `didResolveOperation` (after validation,
@@ -19,7 +20,7 @@ export function operationGuard(limits: OperationLimits, rateLimit: MutationRateL
           // Apollo would run a subscription's resolvers once, with no event, and fail inside them.
           if (operation.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this same path, not over HTTP', {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+              extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } },
             });
           }
           const limited = checkOperation({ schema, document, operation, variables: request.variables }, limits);

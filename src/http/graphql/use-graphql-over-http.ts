@@ -13,10 +13,11 @@ import type {
 } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Caller, Context, ServiceContext } from '../../graphql/context.type.js';
-import { checkDocumentText, OperationLimitCode, type OperationLimits } from '../../graphql/operation-limits.js';
+import { checkDocumentText, type OperationLimits } from '../../graphql/operation-limits.js';
 import type { MutationRateLimit } from '../mutation-rate-limit.js';
 import { sendErrors, unauthenticated, type FormatError } from './error-responses.js';
 import { operationGuard } from './operation-guard.js';
+import { ErrorCode } from '../../graphql/error-codes.js';
 
 export interface GraphQLOverHttpOptions {
   schema: GraphQLSchema;
@@ -86,9 +87,9 @@ export async function useGraphQLOverHttp(app: FastifyInstance, options: GraphQLO
     const refusal =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? new GraphQLError(`The request body is larger than ${bodyLimit} bytes`, {
-            extensions: { code: OperationLimitCode.DOCUMENT_TOO_LARGE, limit: bodyLimit },
+            extensions: { code: ErrorCode.DOCUMENT_TOO_LARGE, limit: bodyLimit },
           })
-        : new GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
+        : new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_REQUEST } });
     return sendErrors(reply, status, [formatError(refusal.toJSON())]);
   };
 

@@ -24,6 +24,7 @@ import { identifyCaller } from '../caller.js';
 import { bearerToken } from '../credentials.js';
 import type { MutationRateLimit } from '../mutation-rate-limit.js';
 import { unauthenticated, type FormatError } from './error-responses.js';
+import { ErrorCode } from '../../graphql/error-codes.js';
 
 export interface GraphQLWsOptions {
   schema: GraphQLSchema;
@@ -87,14 +88,14 @@ export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
       if (textRefusal) return [textRefusal];
       const parsed = documents.get(payload.query);
       if ('errors' in parsed) {
-        const code = parsed.stage === 'parse' ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+        const code = parsed.stage === 'parse' ? ErrorCode.GRAPHQL_PARSE_FAILED : ErrorCode.GRAPHQL_VALIDATION_FAILED;
         return parsed.errors.map((error) => coded(error, code));
       }
       const { document } = parsed;
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
         const message = payload.operationName ? `Unknown operation named "${payload.operationName}"` : 'Unable to identify the operation to run';
-        return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        return [new GraphQLError(message, { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
       }
       const limited = checkOperation({ schema, document, operation, variables: payload.variables }, limits);
       if (limited) return [limited];
@@ -173,7 +174,7 @@ const LIMIT_WORDS: Record<SubscriptionLimitName, string> = { connection: 'this c
 /** The refusal of a subscription over a limit: the socket stays open, and ending another frees a slot. */
 function tooManySubscriptions(limit: SubscriptionLimitName, max: number): GraphQLError {
   return new GraphQLError(`Too many subscriptions: ${max} are open on ${LIMIT_WORDS[limit]}; complete one before starting another`, {
-    extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit, max },
+    extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS, limit, max },
   });
 }
 
