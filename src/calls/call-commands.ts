@@ -6,7 +6,7 @@ import { createCallInput, playAudioInput, validate, type CreateCallInput, type P
 import type { EffectOutcome } from './effect-runner.js';
 import { ANONYMOUS, IdempotencyKey, type Caller } from './idempotency-keys.js';
 import { OutboxStatus } from './outbox.js';
-import type { UnitOfWork } from './unit-of-work.js';
+import type { UnitOfWork, Work } from './unit-of-work.js';
 import { ProviderError } from './voice-gateway.js';
 
 /**
@@ -37,11 +37,13 @@ export class CallCommands {
       endedAt: null,
       lastSequence: 0,
     };
-    let earlier: string | undefined;
-    const [dialled] = await this.work.commit(async (tx) => {
+    const {
+      value: earlier,
+      requests: [dialled],
+    } = await this.work.commit(async (tx) => {
       if (key) {
-        earlier = await key.earlierResult(tx);
-        if (earlier) return undefined;
+        const earlier = await key.earlierResult(tx);
+        if (earlier) return { value: earlier };
         await key.remember(tx, call.id, now);
       }
       // A copy: a transaction lost to another instance runs again from the same starting point.
@@ -55,7 +57,7 @@ export class CallCommands {
         to: call.to,
         callTimeoutSeconds: call.callTimeoutSeconds,
       });
-      return mutation;
+      return { mutation, value: undefined };
     });
     if (earlier) return this.work.requireCall(earlier);
 
@@ -67,24 +69,22 @@ export class CallCommands {
   async playAudio(input: PlayAudioInput, caller: Caller = ANONYMOUS): Promise<PlaybackRecord> {
     const { idempotencyKey, ...order } = validate(playAudioInput, input);
     const key = idempotencyKey ? new IdempotencyKey(caller, 'playAudio', idempotencyKey, order) : undefined;
-    let playback: PlaybackRecord | undefined;
-    let earlier: string | undefined;
-    await this.work.commit(async (tx) => {
+    const { value: queued } = await this.work.commit(async (tx): Promise<Work<{ playback: PlaybackRecord } | { earlier: string }>> => {
       const mutation = await this.work.open(tx, order.callId);
       if (!mutation) throw notFound(order.callId);
       if (key) {
-        earlier = await key.earlierResult(tx);
-        if (earlier) return undefined;
+        const earlier = await key.earlierResult(tx);
+        if (earlier) return { value: { earlier } };
       }
       assertNotEnded(mutation.call);
       if (order.interrupt) mutation.stopCurrent(true);
-      playback = mutation.enqueue(order.fileUrl, order.loop, order.interrupt);
+      const playback = mutation.enqueue(order.fileUrl, order.loop, order.interrupt);
       mutation.playNext();
       if (key) await key.remember(tx, playback.id, mutation.now);
-      return mutation;
+      return { mutation, value: { playback } };
     });
-    if (earlier) return (await this.work.store.getPlayback(earlier))!;
-    return playback!;
+    if ('earlier' in queued) return (await this.work.store.getPlayback(queued.earlier))!;
+    return queued.playback;
   }
 
   async stopAudio(callId: string): Promise<CallRecord> {
@@ -96,8 +96,10 @@ export class CallCommands {
   }
 
   async hangUpCall(callId: string): Promise<CallRecord> {
-    let requested = false;
-    const [outcome] = await this.work.commit(async (tx) => {
+    const {
+      value: requested,
+      requests: [outcome],
+    } = await this.work.commit(async (tx) => {
       const m = await this.work.open(tx, callId);
       if (!m) throw notFound(callId);
       assertNotEnded(m.call);
@@ -106,19 +108,20 @@ export class CallCommands {
         for (const item of await tx.findPendingOutbox(callId, 'create')) m.finishRequest(item.id, OutboxStatus.CANCELLED);
         m.record('call.hung_up', { by: 'api', dialled: false });
         m.end(endingForHangupCause('ORIGINATOR_CANCEL', false), m.now, null);
-        return m;
+        return { mutation: m, value: false };
       }
       m.request({ kind: 'hangup', callId, providerCallId: requireProviderId(m.call) });
       m.record('call.hangup_requested', { by: 'api' });
-      requested = true;
-      return m;
+      return { mutation: m, value: true };
     });
     if (requested) await settle(outcome!, callId, new Set(['call-invalid-state']));
     return this.work.requireCall(callId);
   }
 
   async answerCall(callId: string): Promise<CallRecord> {
-    const [outcome] = await this.work.commit(async (tx) => {
+    const {
+      requests: [outcome],
+    } = await this.work.commit(async (tx) => {
       const call = await tx.lockCall(callId);
       if (!call) throw notFound(callId);
       if (call.direction !== CallDirection.INBOUND) {
@@ -134,7 +137,7 @@ export class CallCommands {
       const m = new CallMutation(call, [], this.work.clock());
       m.request({ kind: 'answer', callId, providerCallId: requireProviderId(call) });
       m.record('call.answer_requested', { by: 'api' });
-      return m;
+      return { mutation: m, value: undefined };
     });
     await settle(outcome!, callId);
     return this.work.requireCall(callId);

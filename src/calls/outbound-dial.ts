@@ -6,8 +6,11 @@ import type { DomainLogger } from './domain-logger.js';
 import { OutboxStatus, type Effect, type OutboxItem } from './outbox.js';
 import { describeError, providerErrorPayload } from './provider-failure.js';
 import { applyProviderStatus } from './provider-status.js';
-import type { UnitOfWork } from './unit-of-work.js';
+import type { UnitOfWork, Work } from './unit-of-work.js';
 import { ProviderError, type ProviderCallStatus, type VoiceGateway } from './voice-gateway.js';
+
+/** What a dial attempt's transaction decided: send the create, confirm an earlier attempt first, or nothing. */
+type DialStep = { step: 'create' } | { step: 'confirm'; unconfirmed: CallRecord } | { step: 'none' };
 
 /** How long to hold every outbound call back after Bandwidth answers `call-rate-limit`. */
 const RATE_LIMIT_PAUSE_MS = 2000;
@@ -57,41 +60,32 @@ export class OutboundDial {
     const { work } = this.options;
     const effect = item.effect;
     if (effect.kind !== 'create') return { kind: 'done' };
-    let step = 'none' as 'create' | 'confirm' | 'none';
-    let unconfirmed: CallRecord | undefined;
-    await work.commit(async (tx) => {
+    const { value: next } = await work.commit(async (tx): Promise<Work<DialStep>> => {
       const m = await work.open(tx, effect.callId);
       if (m?.call.providerCallId) {
         settledByEvents(m, item);
-        return m;
+        return { mutation: m, value: { step: 'none' } };
       }
       const state = m?.call.state;
       if (!m || (state !== CallState.QUEUED && state !== CallState.REQUESTED && state !== CallState.UNCONFIRMED)) {
         await tx.finishOutbox(item.id, OutboxStatus.CANCELLED, null, work.clock());
-        return undefined;
+        return { value: { step: 'none' } };
       }
-      if (!(await tx.startOutboxAttempt(item.id, work.lease(m.now), m.now))) return undefined;
-      if (state === CallState.UNCONFIRMED) {
-        step = 'confirm';
-        unconfirmed = m.call;
-        return undefined;
-      }
+      if (!(await tx.startOutboxAttempt(item.id, work.lease(m.now), m.now))) return { value: { step: 'none' } };
+      if (state === CallState.UNCONFIRMED) return { value: { step: 'confirm', unconfirmed: m.call } };
       if (state === CallState.REQUESTED) {
         // An earlier attempt started and never finished (an instance that died mid-send, or our
         // store failing as the answer came back): whether it reached the provider is unknown.
         this.holdUnconfirmed(m, effect, m.call.updatedAt, { code: 'attempt-interrupted', message: 'an earlier attempt never finished' });
-        step = 'confirm';
-        unconfirmed = m.call;
-        return m;
+        return { mutation: m, value: { step: 'confirm', unconfirmed: m.call } };
       }
       moveCall(m.call, CallState.REQUESTED, m.now);
       m.record('call.dialing', { attempt: item.attempts + 1 });
-      step = 'create';
-      return m;
+      return { mutation: m, value: { step: 'create' } };
     });
     item.attempts += 1;
-    if (step === 'create') return this.create(item, effect);
-    if (step === 'confirm') return this.confirm(item, effect, unconfirmed!);
+    if (next.step === 'create') return this.create(item, effect);
+    if (next.step === 'confirm') return this.confirm(item, effect, next.unconfirmed);
     return { kind: 'done' };
   }
 

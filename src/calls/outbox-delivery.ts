@@ -198,15 +198,13 @@ export class OutboxDelivery {
    * restart a file that has already played, over the one playing now.
    */
   private async playSettled(item: OutboxItem, playbackId: string): Promise<boolean> {
-    let settled = false;
-    await this.work.commit(async (tx) => {
+    const { value: settled } = await this.work.commit(async (tx) => {
       const m = await this.work.open(tx, item.callId);
-      if (!m) return undefined;
+      if (!m) return { value: false };
       const playback = m.playback(playbackId);
-      if (playback?.status === PlaybackStatus.PLAYING && !playback.startedAt) return undefined;
-      settled = true;
+      if (playback?.status === PlaybackStatus.PLAYING && !playback.startedAt) return { value: false };
       m.finishRequest(item.id, playback?.startedAt ? OutboxStatus.DONE : OutboxStatus.CANCELLED);
-      return m;
+      return { mutation: m, value: true };
     });
     return settled;
   }

@@ -4,7 +4,7 @@ import type { ProviderEvent } from './call-signal.js';
 import { endingForHangupCause, moveCall } from './call-state-machine.js';
 import { StoreUnavailableError, type CallStoreTransaction } from './call-store.js';
 import { applyProviderStatus, missingAtProvider } from './provider-status.js';
-import type { UnitOfWork } from './unit-of-work.js';
+import type { UnitOfWork, Work } from './unit-of-work.js';
 import type { VoiceGateway } from './voice-gateway.js';
 
 /**
@@ -68,32 +68,26 @@ export class ProviderEvents {
 
   private async ingestOnce(event: ProviderEvent): Promise<IngestOutcome> {
     const now = this.work.clock();
-    let outcome: IngestResult = { status: 'unmatched' };
-    const requests = await this.work.commit(async (tx) => {
+    const { value: outcome, requests } = await this.work.commit(async (tx): Promise<Work<IngestResult>> => {
       const keepAside = (reason: string) =>
         tx.recordUnmatchedEvent({ receivedAt: now, providerCallId: event.providerCallId, eventType: event.type, reason, payload: event.payload });
       const found = await locate(tx, event);
       if (found && 'refused' in found) {
         await keepAside(found.refused);
-        outcome = { status: 'rejected', reason: found.refused };
-        return undefined;
+        return { value: { status: 'rejected', reason: found.refused } };
       }
       const located = found?.call;
       if (!located) {
         if (event.signal.kind !== 'incoming') {
           await keepAside('no call with this id or tag');
-          return undefined;
+          return { value: { status: 'unmatched' } };
         }
         const mutation = newInboundCall(event, event.signal, now);
-        outcome = { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence, ended: false };
-        return mutation;
+        return { mutation, value: { status: 'applied', callId: mutation.call.id, sequence: mutation.call.lastSequence, ended: false } };
       }
       // Asked together: a store that batches lookups answers both in one round trip.
       const [redelivered, playbacks] = await Promise.all([tx.countRedelivery(located.id, event.dedupeKey), tx.listPlaybacks(located.id)]);
-      if (redelivered) {
-        outcome = { status: 'duplicate', callId: located.id, ended: isTerminal(located.state) };
-        return undefined;
-      }
+      if (redelivered) return { value: { status: 'duplicate', callId: located.id, ended: isTerminal(located.state) } };
       const mutation = new CallMutation(located, playbacks, now);
       const logged = mutation.record(event.type, event.payload, {
         source: EventSource.BANDWIDTH,
@@ -101,8 +95,8 @@ export class ProviderEvents {
         dedupeKey: event.dedupeKey,
       });
       logged.applied = apply(mutation, event);
-      outcome = { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence, ended: isTerminal(mutation.call.state) };
-      return mutation;
+      const ended = isTerminal(mutation.call.state);
+      return { mutation, value: { status: logged.applied ? 'applied' : 'recorded', callId: located.id, sequence: logged.sequence, ended } };
     });
     return { ...outcome, requests: Promise.all(requests).then(() => undefined) };
   }

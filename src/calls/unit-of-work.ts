@@ -6,6 +6,19 @@ import type { ChangeNotifier } from './change-notifier.js';
 import type { EffectOutcome } from './effect-runner.js';
 import type { OutboxItem } from './outbox.js';
 
+/** What a unit of work's callback hands back: the change to write, if any, and a value for its caller. */
+export interface Work<T> {
+  /** Written and announced once committed; absent when there is nothing to write (or `work` wrote it itself). */
+  mutation?: CallMutation;
+  value: T;
+}
+
+/** What a committed unit of work gives its caller: the callback's value, and each request's outcome once sent. */
+export interface Committed<T> {
+  value: T;
+  requests: Array<Promise<EffectOutcome>>;
+}
+
 /** Attempts at a transaction that keeps losing races with other instances before giving up. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -51,37 +64,33 @@ export class UnitOfWork {
 
   /** Runs `work` on one call inside a transaction and returns the call as committed. */
   async change(callId: string, work: (m: CallMutation) => void): Promise<CallRecord> {
-    let result: CallRecord | undefined;
-    await this.commit(async (tx) => {
+    const { value } = await this.commit(async (tx) => {
       const mutation = await this.open(tx, callId);
       if (!mutation) throw notFound(callId);
       work(mutation);
-      result = mutation.call;
-      return mutation;
+      return { mutation, value: mutation.call };
     });
-    return result!;
+    return value;
   }
 
   /**
-   * Writes what a mutation changed — its provider requests go into the outbox in the same
-   * transaction — then, once committed, tells subscribers and sends the requests. Returns one
-   * outcome per request, in the order the mutation asked for them. `work` returning nothing
-   * commits whatever it wrote itself and announces nothing.
+   * Runs `work` in a transaction and writes the mutation it hands back — its provider requests go
+   * into the outbox in the same transaction — then, once committed, tells subscribers and sends the
+   * requests. Returns `work`'s value (from the attempt that committed: a transaction lost to
+   * another instance runs `work` again) and one outcome per request, in the order the mutation
+   * asked for them. No mutation: whatever `work` wrote itself is committed, and nothing announced.
    */
-  async commit(work: (tx: CallStoreTransaction) => Promise<CallMutation | undefined>): Promise<Array<Promise<EffectOutcome>>> {
+  async commit<T>(work: (tx: CallStoreTransaction) => Promise<Work<T>>): Promise<Committed<T>> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const committed = await this.store.transaction(async (tx) => {
-          const m = await work(tx);
-          if (!m) return undefined;
-          return { m, items: await this.persist(tx, m) };
+        const { m, value, items } = await this.store.transaction(async (tx) => {
+          const { mutation, value } = await work(tx);
+          return { m: mutation, value, items: mutation ? await this.persist(tx, mutation) : [] };
         });
-        if (!committed) return [];
-        const { m, items } = committed;
-        if (m.callChanged) {
+        if (m?.callChanged) {
           this.options.notifier.publish({ callId: m.call.id, sequence: m.call.lastSequence, call: m.call, events: m.events });
         }
-        return items.map((item) => this.options.send(item, item.effect.kind !== 'create'));
+        return { value, requests: items.map((item) => this.options.send(item, item.effect.kind !== 'create')) };
       } catch (error) {
         // Another instance won a race (the same inbound call, the same idempotency key): run
         // again, and this time see what it wrote.
