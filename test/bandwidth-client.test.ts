@@ -246,17 +246,15 @@ describe('BandwidthClient.createCall', () => {
 });
 
 describe('BandwidthClient call state updates', () => {
-  it('answers, rejects and hangs up by posting the documented state', async () => {
-    const server = await serve({ status: 200 }, { status: 200 }, { status: 204 });
+  it('answers and hangs up by posting the documented state', async () => {
+    const server = await serve({ status: 200 }, { status: 204 });
     const client = clientFor(server);
 
     await client.answer(CALL_ID);
-    await client.reject(CALL_ID);
     await client.hangUp(CALL_ID);
 
     expect(server.requests.map((request) => [request.method, request.url, request.json()])).toEqual([
       ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'active' }],
-      ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'rejected' }],
       ['POST', `${CALLS_PATH}/${CALL_ID}`, { state: 'completed' }],
     ]);
   });

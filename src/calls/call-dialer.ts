@@ -59,11 +59,6 @@ export class CallDialer {
     return { immediate, firstAttempt, finished };
   }
 
-  /** How many calls wait for their turn. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -14,8 +14,6 @@ export interface VoiceGateway {
   createCall(request: CreateProviderCall): Promise<{ providerCallId: string }>;
   /** Answers a ringing inbound call. */
   answer(providerCallId: string): Promise<void>;
-  /** Rejects a ringing inbound call. */
-  reject(providerCallId: string): Promise<void>;
   /** Ends a call, whether it is ringing or answered. */
   hangUp(providerCallId: string): Promise<void>;
   /** Starts playing an audio file. `tag` comes back on the provider's playback events. */

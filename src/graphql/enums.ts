@@ -5,7 +5,7 @@ registerEnumType(CallState, {
   name: 'CallState',
   description: 'Where a call is in its life: QUEUED → REQUESTED (→ UNCONFIRMED) → RINGING → ACTIVE → COMPLETED, or FAILED.',
   valuesConfig: {
-    QUEUED: { description: 'Stored and waiting for its turn under the outbound call rate limit (see dialAfter).' },
+    QUEUED: { description: 'Stored and waiting for its turn under the outbound call rate limit (OUTBOUND_CALLS_PER_SECOND).' },
     REQUESTED: { description: 'Being placed: sent to Bandwidth, not accepted yet.' },
     UNCONFIRMED: {
       description:

@@ -99,9 +99,6 @@ class InstanceGateway implements VoiceGateway {
   answer(id: string): Promise<void> {
     return this.reach(() => this.provider.answer(id));
   }
-  reject(id: string): Promise<void> {
-    return this.reach(() => this.provider.reject(id));
-  }
   hangUp(id: string): Promise<void> {
     return this.reach(() => this.provider.hangUp(id));
   }

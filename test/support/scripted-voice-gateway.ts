@@ -9,7 +9,6 @@ import {
 export type GatewayRequestKind =
   | 'createCall'
   | 'answer'
-  | 'reject'
   | 'hangUp'
   | 'playAudio'
   | 'stopAudio'
@@ -24,7 +23,6 @@ export type GatewayRequest = { callId?: string } & (
   | { kind: 'createCall'; call: CreateProviderCall }
   | { kind: 'playAudio'; providerCallId: string; audio: { fileUrl: string; loop: boolean; tag: string } }
   | OnCall<'answer'>
-  | OnCall<'reject'>
   | OnCall<'hangUp'>
   | OnCall<'stopAudio'>
   | OnCall<'getCallStatus'>
@@ -134,10 +132,6 @@ export class ScriptedVoiceGateway implements VoiceGateway {
 
   answer(providerCallId: string): Promise<void> {
     return this.receive({ kind: 'answer', providerCallId }, () => undefined);
-  }
-
-  reject(providerCallId: string): Promise<void> {
-    return this.receive({ kind: 'reject', providerCallId }, () => undefined);
   }
 
   hangUp(providerCallId: string): Promise<void> {

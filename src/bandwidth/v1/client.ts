@@ -171,10 +171,6 @@ export class BandwidthClient implements VoiceGateway {
     await this.updateState(providerCallId, 'active');
   }
 
-  async reject(providerCallId: string): Promise<void> {
-    await this.updateState(providerCallId, 'rejected');
-  }
-
   async hangUp(providerCallId: string): Promise<void> {
     await this.updateState(providerCallId, 'completed');
   }

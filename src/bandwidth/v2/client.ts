@@ -234,11 +234,6 @@ export class BandwidthV2Client implements VoiceGateway {
     });
   }
 
-  /** v2 has no `rejected` state: `completed` rejects a call that is still ringing. */
-  async reject(providerCallId: string): Promise<void> {
-    await this.updateCall(providerCallId, { state: 'completed' });
-  }
-
   /** `completed` hangs up an answered call, cancels a ringing outbound one and removes a queued one. */
   async hangUp(providerCallId: string): Promise<void> {
     await this.updateCall(providerCallId, { state: 'completed' });

@@ -100,8 +100,6 @@ function signalOf(data: z.infer<(typeof schemas)[V2WebhookKind]>, marker: Redire
       switch (marker?.kind) {
         case 'playback':
           return marker.loop ? { kind: 'playback-looped' } : { kind: 'playback-done' };
-        case 'answered':
-          return { kind: 'answered' };
         default:
           // hold, ringing, or a redirect we did not ask for: recorded, nothing to act on.
           return { kind: 'informational' };

@@ -21,8 +21,7 @@ export interface WebhookCredentials {
 export type RedirectMarker =
   | { kind: 'playback'; playbackId: string; loop: boolean }
   | { kind: 'hold' }
-  | { kind: 'ringing' }
-  | { kind: 'answered' };
+  | { kind: 'ringing' };
 
 /** A query as a router hands it over (Fastify's `request.query`, URLSearchParams entries). */
 export type WebhookQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -115,7 +114,7 @@ function parseBase(baseUrl: string, option: string): { base: string; credentials
 export function readRedirectMarker(query: WebhookQuery): RedirectMarker | undefined {
   const playbackId = first(query.playback);
   if (playbackId !== undefined && playbackId !== '') return { kind: 'playback', playbackId, loop: first(query.loop) === '1' };
-  for (const kind of ['answered', 'ringing', 'hold'] as const) {
+  for (const kind of ['ringing', 'hold'] as const) {
     if (first(query[kind]) === '1') return { kind };
   }
   return undefined;
