@@ -1,4 +1,5 @@
 import { baseUrl, ConfigError, integer, type Env } from './env.js';
+import { DEFAULT_OAUTH_TOKEN_URL, DEFAULT_V1_API_URL, DEFAULT_V2_VOICE_API_URL } from './bandwidth/bandwidth-defaults.js';
 
 /** Which of Bandwidth's voice APIs the service speaks: v1 ("Catapult", legacy) or v2 (BXML). */
 export type BandwidthApiVersion = 'v1' | 'v2';
@@ -53,9 +54,6 @@ const V2_SETTINGS = [
   'BANDWIDTH_USERNAME',
   'BANDWIDTH_PASSWORD',
 ] as const;
-const DEFAULT_V1_API_URL = 'https://api.catapult.inetwork.com';
-const DEFAULT_V2_VOICE_API_URL = 'https://voice.bandwidth.com';
-const DEFAULT_OAUTH_URL = 'https://api.bandwidth.com/api/v1/oauth2/token';
 
 /**
  * Which Bandwidth to talk to, and how. `BANDWIDTH_API_VERSION` decides when set; otherwise an
@@ -121,7 +119,7 @@ function realV2(env: Env): RealBandwidthV2 {
     mode: 'real',
     apiVersion: 'v2',
     voiceApiUrl: baseUrl(env, 'BANDWIDTH_VOICE_API_URL') ?? DEFAULT_V2_VOICE_API_URL,
-    oauthUrl: baseUrl(env, 'BANDWIDTH_OAUTH_URL') ?? DEFAULT_OAUTH_URL,
+    oauthUrl: baseUrl(env, 'BANDWIDTH_OAUTH_URL') ?? DEFAULT_OAUTH_TOKEN_URL,
     accountId: env.BANDWIDTH_ACCOUNT_ID!.trim(),
     applicationId: env.BANDWIDTH_APPLICATION_ID!.trim(),
     credentials: v2Credentials(env),

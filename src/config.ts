@@ -8,7 +8,9 @@ import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './http/gra
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/graphql/connection-quota.js';
 import { DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from './http/graphql/websocket-limits.js';
+import { DEFAULT_BANDWIDTH_TIMEOUT_MS } from './bandwidth/bandwidth-defaults.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
+import { SCHEMA_NAME } from './store/schema-name.js';
 
 export { ConfigError } from './env.js';
 export type { BandwidthApiVersion, BandwidthV2Credentials, RealBandwidth, RealBandwidthV1, RealBandwidthV2, SimulatedBandwidth } from './bandwidth-config.js';
@@ -165,7 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 300_000, 1000, 86_400_000),
     },
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    bandwidthTimeoutMs: integer(env, 'BANDWIDTH_TIMEOUT_MS', 10_000, 100, 120_000),
+    bandwidthTimeoutMs: integer(env, 'BANDWIDTH_TIMEOUT_MS', DEFAULT_BANDWIDTH_TIMEOUT_MS, 100, 120_000),
     logLevel,
     logFormat,
     production: env.NODE_ENV === 'production',
@@ -230,7 +232,7 @@ export function databaseConfig(env: Env = process.env): Config['database'] {
   if (/^postgres(ql)?:\/\//i.test(value)) {
     if (!URL.canParse(value)) throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
     const schema = env.DATABASE_SCHEMA?.trim() || 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('DATABASE_SCHEMA must be a lower-case SQL identifier');
+    if (!SCHEMA_NAME.test(schema)) throw new ConfigError('DATABASE_SCHEMA must be a lower-case SQL identifier');
     return { kind: 'postgres', url: value, schema, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200) };
   }
   const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(value);

@@ -25,10 +25,11 @@ export interface CallServiceOptions {
   /** Outbound calls placed per second at most (default 1, Bandwidth's default limit). */
   callsPerSecond?: number;
   /**
-   * Names this instance in outbox leases. Stable across restarts (host and port), so a restarted
-   * instance takes its own unfinished requests back at once instead of waiting for their leases.
+   * Names this instance in outbox leases. Keep it stable across restarts (the configuration's
+   * default is host and port), so a restarted instance takes its own unfinished requests back at
+   * once instead of waiting for their leases; no default here, where neither is known.
    */
-  instanceId?: string;
+  instanceId: string;
   /** How long an instance holds an outbox entry it is sending before another may take over. */
   outboxLeaseMs?: number;
   /**
@@ -67,7 +68,7 @@ export class CallService {
       store: options.store,
       notifier: options.notifier,
       clock: options.clock ?? (() => new Date()),
-      instanceId: options.instanceId ?? `pid-${process.pid}`,
+      instanceId: options.instanceId,
       leaseMs,
       send: (item, attemptStarted) => this.delivery.dispatch(item, attemptStarted),
     });

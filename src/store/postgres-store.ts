@@ -6,6 +6,7 @@ import { migrateToLatest } from './migrations.js';
 import { SchemaScopedIntrospector } from './schema-scoped-introspector.js';
 import { SqlCallStore } from './sql-call-store.js';
 import type { TransactionObserver } from './transaction-observer.js';
+import { SCHEMA_NAME } from './schema-name.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -42,7 +43,7 @@ const CONFLICT_CODES = new Set([
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<CallStore> {
   const schema = options.schema ?? 'public';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('DATABASE_SCHEMA must be a lower-case SQL identifier');
+  if (!SCHEMA_NAME.test(schema)) throw new Error('DATABASE_SCHEMA must be a lower-case SQL identifier');
   await createSchema(options.url, schema);
   const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({

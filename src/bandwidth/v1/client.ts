@@ -5,6 +5,7 @@ import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request
 import { positive, RetryPolicy } from '../retry-policy.js';
 import { apiRoot } from '../api-root.js';
 import { BandwidthHttp, type AttemptCounter } from '../bandwidth-http.js';
+import { DEFAULT_BANDWIDTH_TIMEOUT_MS } from '../bandwidth-defaults.js';
 import { toProviderCallStatus } from './call-status.js';
 import { callEventSchema, callSchema } from './wire-schemas.js';
 import type { BandwidthCall, BandwidthCallEvent, ListCallsQuery } from './wire-types.js';
@@ -53,7 +54,6 @@ export interface BandwidthClientOptions {
   observer?: BandwidthRequestObserver | undefined;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Bandwidth v1 Voice API client: the {@link VoiceGateway} the call domain uses, plus a few reads. */
 export class BandwidthClient implements VoiceGateway {
@@ -77,7 +77,7 @@ export class BandwidthClient implements VoiceGateway {
       root: usersRoot(options.baseUrl, options.userId),
       authorization: `Basic ${credentials}`,
       secrets: [options.apiSecret, credentials],
-      timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
+      timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_BANDWIDTH_TIMEOUT_MS),
       retry: new RetryPolicy(options),
       logger: options.logger,
       observer: options.observer,

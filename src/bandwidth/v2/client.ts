@@ -3,6 +3,7 @@ import type { CreateProviderCall, DialledCall, ProviderCallStatus, VoiceGateway 
 import type { Authoriser } from '../authoriser.js';
 import { apiRoot } from '../api-root.js';
 import { BandwidthHttp, type RawResponse, type SendOptions } from '../bandwidth-http.js';
+import { DEFAULT_BANDWIDTH_TIMEOUT_MS, DEFAULT_V2_VOICE_API_URL } from '../bandwidth-defaults.js';
 import { BandwidthError } from '../bandwidth-error.js';
 import type { BandwidthClientLogger, BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy, type RetryRule } from '../retry-policy.js';
@@ -57,8 +58,6 @@ export interface BandwidthV2ClientOptions extends HoldTimings {
   observer?: BandwidthRequestObserver | undefined;
 }
 
-const DEFAULT_VOICE_API_URL = 'https://voice.bandwidth.com';
-const DEFAULT_TIMEOUT_MS = 10_000;
 /** How much longer than one ring `answer` waits for the call's next `ringing` redirect. */
 const ANSWER_WAIT_MARGIN_MS = 15_000;
 /**
@@ -116,10 +115,10 @@ export class BandwidthV2Client implements VoiceGateway {
       (this.timings.ringSeconds ?? DEFAULT_RING_SECONDS) * 1000 + ANSWER_WAIT_MARGIN_MS,
     );
     this.http = new BandwidthHttp({
-      root: accountRoot(options.voiceApiUrl ?? DEFAULT_VOICE_API_URL, options.accountId),
+      root: accountRoot(options.voiceApiUrl ?? DEFAULT_V2_VOICE_API_URL, options.accountId),
       authorization: options.authoriser,
       secrets: [],
-      timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
+      timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_BANDWIDTH_TIMEOUT_MS),
       retry: new RetryPolicy(options),
       logger: options.logger,
       observer: options.observer,

@@ -3,9 +3,8 @@ import type { Authoriser } from '../authoriser.js';
 import { BandwidthError } from '../bandwidth-error.js';
 import { observeAttempts, type BandwidthClientLogger, type BandwidthRequestObserver } from '../request-observer.js';
 import { positive, RetryPolicy } from '../retry-policy.js';
+import { DEFAULT_BANDWIDTH_TIMEOUT_MS, DEFAULT_OAUTH_TOKEN_URL } from '../bandwidth-defaults.js';
 
-/** Where the SDK and Bandwidth's specification fetch tokens; older Bandwidth code used `id.bandwidth.com`. */
-export const DEFAULT_OAUTH_TOKEN_URL = 'https://api.bandwidth.com/api/v1/oauth2/token';
 /** The endpoint label token requests are counted under, beside the API's own endpoints. */
 export const OAUTH_TOKEN_ENDPOINT = 'POST /oauth2/token';
 /** Renew a token this long before it expires at most… */
@@ -14,7 +13,6 @@ const MAX_REFRESH_MARGIN_MS = 60_000;
 const REFRESH_MARGIN_SHARE = 0.1;
 /** Life assumed for a token whose answer names none: short, so a wrong guess costs one refetch. */
 const FALLBACK_LIFETIME_S = 60;
-const DEFAULT_TIMEOUT_MS = 10_000;
 const TRANSIENT_ERRNOS = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'];
 
 export interface OAuthAuthoriserOptions {
@@ -84,7 +82,7 @@ export class OAuthAuthoriser implements Authoriser {
     }
     this.clientSecret = options.clientSecret;
     this.clientBasic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
-    this.timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_BANDWIDTH_TIMEOUT_MS);
     this.retry = new RetryPolicy({ retryLimit: options.retryLimit ?? 2, maxRetryDelayMs: options.maxRetryDelayMs });
     this.logger = options.logger;
     this.observer = options.observer;
