@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authoriser } from './bandwidth/authoriser.js';
-import { BandwidthClient } from './bandwidth/v1/client.js';
+import { BandwidthV1Client } from './bandwidth/v1/client.js';
 import { basicAuthoriser } from './bandwidth/v2/basic-authoriser.js';
 import { BandwidthV2Client } from './bandwidth/v2/client.js';
 import { OAuthAuthoriser } from './bandwidth/v2/oauth-authoriser.js';
@@ -11,7 +11,7 @@ import type { VoiceGateway } from './calls/voice-gateway.js';
 import type { Config } from './config.js';
 import type { BandwidthApiVersion, RealBandwidth, SimulatedBandwidth } from './bandwidth-config.js';
 import { registerBandwidthV2WebhookRoutes, V2_WEBHOOK_PATH } from './http/bandwidth-v2-webhook.route.js';
-import { registerWebhookRoute, WEBHOOK_PATH } from './http/webhook.route.js';
+import { registerBandwidthV1WebhookRoute, V1_WEBHOOK_PATH } from './http/bandwidth-v1-webhook.route.js';
 import type { ServiceMetrics } from './metrics.js';
 // Types only: the simulator is loaded on demand, so a production start never loads the fake Bandwidth.
 import type { BandwidthSimulator } from '../simulator/simulator.js';
@@ -72,16 +72,16 @@ interface V2Connection {
 
 function v1Provider(context: ProviderContext, connection: V1Connection, simulator?: BandwidthSimulator): VoiceProvider {
   const { config, metrics } = context;
-  const fallbackUrl = config.publicFallbackUrl === undefined ? undefined : withCredentials(`${config.publicFallbackUrl}${WEBHOOK_PATH}`, config.webhook);
-  const gateway = new BandwidthClient({ ...connection, fallbackUrl, ...clientOptions(context) });
+  const fallbackUrl = config.publicFallbackUrl === undefined ? undefined : withCredentials(`${config.publicFallbackUrl}${V1_WEBHOOK_PATH}`, config.webhook);
+  const gateway = new BandwidthV1Client({ ...connection, fallbackUrl, ...clientOptions(context) });
   return {
     apiVersion: 'v1',
     gateway,
     simulator,
-    registerWebhooks: (app, service) => registerWebhookRoute(app, { service, metrics, ...config.webhook }),
-    callbackUrl: (publicUrl) => withCredentials(`${publicUrl}${WEBHOOK_PATH}`, config.webhook),
+    registerWebhooks: (app, service) => registerBandwidthV1WebhookRoute(app, { service, metrics, ...config.webhook }),
+    callbackUrl: (publicUrl) => withCredentials(`${publicUrl}${V1_WEBHOOK_PATH}`, config.webhook),
     announce: async (publicUrl) => {
-      if (simulator) await controlSimulator(simulator, 'PATCH', '/control/settings', { incomingCallUrl: withCredentials(`${publicUrl}${WEBHOOK_PATH}`, config.webhook) });
+      if (simulator) await controlSimulator(simulator, 'PATCH', '/control/settings', { incomingCallUrl: withCredentials(`${publicUrl}${V1_WEBHOOK_PATH}`, config.webhook) });
     },
     close: async () => simulator?.close(),
   };

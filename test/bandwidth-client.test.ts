@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { BandwidthError } from '../src/bandwidth/bandwidth-error.js';
-import { BandwidthClient, type BandwidthClientLogger, type BandwidthClientOptions } from '../src/bandwidth/v1/client.js';
+import { BandwidthV1Client, type BandwidthClientLogger, type BandwidthClientOptions } from '../src/bandwidth/v1/client.js';
 import { ProviderError } from '../src/calls/voice-gateway.js';
 import { startScriptedServer, unusedPort, type ScriptedServer } from './support/scripted-server.js';
 
@@ -42,8 +42,8 @@ async function serve(...steps: Parameters<typeof startScriptedServer>[0]): Promi
   return server;
 }
 
-function clientFor(server: { baseUrl: string }, options: Partial<BandwidthClientOptions> = {}): BandwidthClient {
-  return new BandwidthClient({
+function clientFor(server: { baseUrl: string }, options: Partial<BandwidthClientOptions> = {}): BandwidthV1Client {
+  return new BandwidthV1Client({
     baseUrl: server.baseUrl,
     userId: USER_ID,
     apiToken: API_TOKEN,
@@ -71,7 +71,7 @@ afterEach(async () => {
   servers = [];
 });
 
-describe('BandwidthClient.createCall', () => {
+describe('BandwidthV1Client.createCall', () => {
   it('posts the documented JSON with basic auth and reads the id from an absolute Location', async () => {
     const server = await serve(created(`https://api.catapult.inetwork.com${CALLS_PATH}/${CALL_ID}`));
 
@@ -245,7 +245,7 @@ describe('BandwidthClient.createCall', () => {
   });
 });
 
-describe('BandwidthClient call state updates', () => {
+describe('BandwidthV1Client call state updates', () => {
   it('answers and hangs up by posting the documented state', async () => {
     const server = await serve({ status: 200 }, { status: 204 });
     const client = clientFor(server);
@@ -327,7 +327,7 @@ describe('BandwidthClient call state updates', () => {
   });
 });
 
-describe('BandwidthClient audio', () => {
+describe('BandwidthV1Client audio', () => {
   it('plays a file with loopEnabled and tag, retrying on 503', async () => {
     const server = await serve({ status: 503, body: { code: 'audio-update-failure', category: 'unavailable' } }, { status: 200 });
 
@@ -376,7 +376,7 @@ describe('BandwidthClient audio', () => {
   });
 });
 
-describe('BandwidthClient reads', () => {
+describe('BandwidthV1Client reads', () => {
   it('returns a typed call, reading text flags and numbers as such', async () => {
     const server = await serve({
       status: 200,
@@ -474,7 +474,7 @@ describe('BandwidthClient reads', () => {
   });
 });
 
-describe('BandwidthClient errors', () => {
+describe('BandwidthV1Client errors', () => {
   it('uses http-<status> when the error body is not JSON', async () => {
     const server = await serve({ status: 404, body: '<html>Not Found</html>' });
 
@@ -566,7 +566,7 @@ describe('BandwidthClient errors', () => {
   });
 });
 
-describe('BandwidthClient logging', () => {
+describe('BandwidthV1Client logging', () => {
   it('logs each attempt at debug and each retry at warn, naming method, path, status and duration', async () => {
     const server = await serve({ status: 503 }, { status: 200 });
     const logger = recordingLogger();
@@ -593,7 +593,7 @@ describe('BandwidthClient logging', () => {
   it('refuses a baseUrl that carries credentials or already ends in /v1', () => {
     const options = { userId: USER_ID, apiToken: API_TOKEN, apiSecret: API_SECRET };
 
-    expect(() => new BandwidthClient({ ...options, baseUrl: 'https://a:b@api.catapult.inetwork.com' })).toThrow(/credentials/);
-    expect(() => new BandwidthClient({ ...options, baseUrl: 'https://api.catapult.inetwork.com/v1' })).toThrow(/\/v1/);
+    expect(() => new BandwidthV1Client({ ...options, baseUrl: 'https://a:b@api.catapult.inetwork.com' })).toThrow(/credentials/);
+    expect(() => new BandwidthV1Client({ ...options, baseUrl: 'https://api.catapult.inetwork.com/v1' })).toThrow(/\/v1/);
   });
 });

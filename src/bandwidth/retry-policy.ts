@@ -101,17 +101,17 @@ function clamp(value: number, min: number, max: number): number {
 /** Checks a numeric client option, naming it; shared by the clients' own option checks. */
 export function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`BandwidthClient: ${name} must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`BandwidthV1Client: ${name} must be a positive number`);
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`BandwidthClient: ${name} must be a non-negative number`);
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`BandwidthV1Client: ${name} must be a non-negative number`);
   return value;
 }
 
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) throw new TypeError(`BandwidthClient: ${name} must be a non-negative integer`);
+  if (!Number.isInteger(value) || value < 0) throw new TypeError(`BandwidthV1Client: ${name} must be a non-negative integer`);
   return value;
 }

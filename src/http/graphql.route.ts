@@ -7,11 +7,11 @@ import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from '../graphql/opera
 import type { ServiceMetrics } from '../metrics.js';
 import { wantsExplorer } from './graphql-explorer.route.js';
 import { errorFormatter } from './graphql/error-responses.js';
-import { useApiTokenAuth } from './graphql/use-api-token-auth.js';
-import { useGraphQLOverHttp } from './graphql/use-graphql-over-http.js';
+import { apiTokenAuth } from './graphql/api-token-auth.js';
+import { graphqlOverHttp } from './graphql/graphql-over-http.js';
 import { ConnectionQuota, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './graphql/connection-quota.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionQuota, type SubscriptionLimits } from './graphql/subscription-quota.js';
-import { useGraphQLWs } from './graphql/use-graphql-ws.js';
+import { graphqlOverWebSocket } from './graphql/graphql-over-websocket.js';
 import { DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from './graphql/websocket-limits.js';
 import { GRAPHQL_REQUEST_LIMIT_BYTES } from './message-limits.js';
 import { MutationRateLimit } from './mutation-rate-limit.js';
@@ -77,12 +77,12 @@ export async function registerGraphQLRoute(app: FastifyInstance, options: GraphQ
   const formatError = errorFormatter(app.log, introspection);
   const explorerRequested = (request: FastifyRequest): boolean => options.explorerPage !== undefined && wantsExplorer(request);
 
-  const auth = useApiTokenAuth({ apiTokens, formatError, isExplorerPage: explorerRequested });
-  const http = await useGraphQLOverHttp(app, { schema, context, introspection, limits, rateLimit, bodyLimit, formatError, callerOf: auth.callerOf });
+  const auth = apiTokenAuth({ apiTokens, formatError, isExplorerPage: explorerRequested });
+  const http = await graphqlOverHttp(app, { schema, context, introspection, limits, rateLimit, bodyLimit, formatError, callerOf: auth.callerOf });
   const quota = new SubscriptionQuota({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.subscriptionLimits });
   const connections = new ConnectionQuota({ ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits });
   const socketLimits: WebSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.webSocketLimits };
-  const wsHandler = useGraphQLWs({ schema, context, apiTokens, introspection, limits, rateLimit, quota, connections, socketLimits, metrics, formatError });
+  const wsHandler = graphqlOverWebSocket({ schema, context, apiTokens, introspection, limits, rateLimit, quota, connections, socketLimits, metrics, formatError });
 
   // A WebSocket upgrade is a GET, so the GET route carries both handlers (and the explorer).
   app.route({

@@ -56,7 +56,7 @@ export interface BandwidthClientOptions {
 
 
 /** Bandwidth v1 Voice API client: the {@link VoiceGateway} the call domain uses, plus a few reads. */
-export class BandwidthClient implements VoiceGateway {
+export class BandwidthV1Client implements VoiceGateway {
   /** v1's `callTimeout` default (bandwidth-v1.md, "Calls"). */
   readonly defaultCallTimeoutSeconds = 60;
   /** v1 sends a `playback` event with `status: started`. */
@@ -68,7 +68,7 @@ export class BandwidthClient implements VoiceGateway {
   constructor(options: BandwidthClientOptions) {
     for (const key of ['userId', 'apiToken', 'apiSecret'] as const) {
       if (typeof options[key] !== 'string' || options[key] === '') {
-        throw new TypeError(`BandwidthClient: ${key} must be a non-empty string`);
+        throw new TypeError(`BandwidthV1Client: ${key} must be a non-empty string`);
       }
     }
     const credentials = Buffer.from(`${options.apiToken}:${options.apiSecret}`).toString('base64');
@@ -85,8 +85,8 @@ export class BandwidthClient implements VoiceGateway {
   }
 
   /** A view sharing everything with this client (connections, limits, observer) but the `callId` it logs. */
-  forCall(callId: string): BandwidthClient {
-    const view = Object.create(this) as BandwidthClient;
+  forCall(callId: string): BandwidthV1Client {
+    const view = Object.create(this) as BandwidthV1Client;
     view.http = this.http.withLogFields({ callId });
     return view;
   }
@@ -213,7 +213,7 @@ export class BandwidthClient implements VoiceGateway {
 
 function usersRoot(baseUrl: string, userId: string): string {
   const root = apiRoot(baseUrl, {
-    client: 'BandwidthClient',
+    client: 'BandwidthV1Client',
     option: 'baseUrl',
     path: '/v1/users/{userId}',
     refusedSuffix: /\/v1$/,
@@ -238,7 +238,7 @@ function callIdFromLocation(header: string | string[] | undefined, requestUrl: s
 
 /** Ids go into the path escaped, and an empty one is refused: `calls/` + '' would address the collection. */
 function pathSegment(id: string): string {
-  if (typeof id !== 'string' || id === '') throw new TypeError('BandwidthClient: call id must be a non-empty string');
+  if (typeof id !== 'string' || id === '') throw new TypeError('BandwidthV1Client: call id must be a non-empty string');
   return encodeURIComponent(id);
 }
 

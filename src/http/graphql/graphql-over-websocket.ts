@@ -47,7 +47,7 @@ export interface GraphQLWsOptions {
  * GraphQL over WebSocket (graphql-ws): the route's `wsHandler`. A socket authenticates once, with
  * its connectionParams; each operation then goes through the checks Apollo makes over HTTP.
  */
-export function useGraphQLWs(options: GraphQLWsOptions): WebsocketHandler {
+export function graphqlOverWebSocket(options: GraphQLWsOptions): WebsocketHandler {
   const { schema, apiTokens, introspection, limits, rateLimit, quota, connections, socketLimits, formatError } = options;
   const wsCallers = new WeakMap<object, Caller>();
   const validationRules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];

@@ -20,12 +20,12 @@ interface ApiTokenAuth {
 }
 
 /** Who calls `/graphql` over HTTP, from the `Authorization: Bearer` token and the remote address. */
-export function useApiTokenAuth(options: ApiTokenAuthOptions): ApiTokenAuth {
+export function apiTokenAuth(options: ApiTokenAuthOptions): ApiTokenAuth {
   const { apiTokens, formatError, isExplorerPage } = options;
   const callers = new WeakMap<object, Caller>();
   return {
     onRequest: async (request, reply) => {
-      // A WebSocket client authenticates with its connectionParams instead (use-graphql-ws.ts);
+      // A WebSocket client authenticates with its connectionParams instead (graphql-over-websocket.ts);
       // the explorer page holds nothing and asks for the token itself.
       if (request.ws || request.method === 'OPTIONS' || isExplorerPage(request)) return undefined;
       const caller = identifyCaller(bearerToken(request.headers.authorization), request.ip, apiTokens);

@@ -43,7 +43,7 @@ interface GraphQLOverHttp {
 }
 
 /** Apollo on Fastify, started, with the route parts that serve it: GraphQL over HTTP. */
-export async function useGraphQLOverHttp(app: FastifyInstance, options: GraphQLOverHttpOptions): Promise<GraphQLOverHttp> {
+export async function graphqlOverHttp(app: FastifyInstance, options: GraphQLOverHttpOptions): Promise<GraphQLOverHttp> {
   const { schema, introspection, limits, rateLimit, bodyLimit, formatError, callerOf } = options;
   const apollo = new ApolloServer<Context>({
     schema,

@@ -5,7 +5,7 @@ import type { ServiceMetrics } from '../metrics.js';
 import { WEBHOOK_BODY_LIMIT_BYTES } from './message-limits.js';
 import { WebhookGuard } from './webhook-guard.js';
 
-export interface WebhookRouteOptions {
+export interface BandwidthV1WebhookRouteOptions {
   service: CallService;
   /** Counts each delivery by event type and outcome. */
   metrics?: Pick<ServiceMetrics, 'webhook'>;
@@ -15,7 +15,7 @@ export interface WebhookRouteOptions {
   bodyLimit?: number;
 }
 
-export const WEBHOOK_PATH = '/webhooks/bandwidth';
+export const V1_WEBHOOK_PATH = '/webhooks/bandwidth';
 
 /**
  * `POST /webhooks/bandwidth`: Bandwidth's call events.
@@ -24,9 +24,9 @@ export const WEBHOOK_PATH = '/webhooks/bandwidth';
  * goes back, so an acknowledged event is never lost; the audio requests it triggers run after the
  * answer, so Bandwidth is never kept waiting on them.
  */
-export function registerWebhookRoute(app: FastifyInstance, options: WebhookRouteOptions): void {
+export function registerBandwidthV1WebhookRoute(app: FastifyInstance, options: BandwidthV1WebhookRouteOptions): void {
   const guard = new WebhookGuard(options);
-  app.post(WEBHOOK_PATH, {
+  app.post(V1_WEBHOOK_PATH, {
     bodyLimit: options.bodyLimit ?? WEBHOOK_BODY_LIMIT_BYTES,
     onResponse: guard.count,
     schema: { body: bandwidthWebhookBodySchema },
