@@ -28,8 +28,8 @@ function recordingLogger(): BandwidthClientLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return {
     lines,
-    debug: (fields, message) => lines.push({ level: 'debug', fields, message }),
-    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
+    debug: (fields, message) => lines.push({ level: 'debug', fields: fields as Record<string, unknown>, message }),
+    warn: (fields, message) => lines.push({ level: 'warn', fields: fields as Record<string, unknown>, message }),
   };
 }
 

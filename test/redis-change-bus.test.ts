@@ -4,10 +4,10 @@ import type { CallChange } from '../src/calls/change-notifier.js';
 import {
   connectRedisCallChangeBus,
   type RedisCallChangeBus,
-  type RedisCallChangeBusLogger,
 } from '../src/change-bus/redis-change-bus.js';
 import { linkToRedis, startRedisServer, type RedisServer, type RedisServerOptions } from './support/redis-server.js';
 import { waitFor } from './support/wait-for.js';
+import type { DomainLogger } from '../src/calls/domain-logger.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -27,7 +27,7 @@ interface LogEntry {
 }
 
 /** A logger that keeps what it is given, to assert on warnings and on what never appears. */
-function recordingLogger(): RedisCallChangeBusLogger & { entries: LogEntry[] } {
+function recordingLogger(): DomainLogger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
   const at =
     (level: string) =>

@@ -1,10 +1,8 @@
 import { RequestError, type AfterResponseHook, type BeforeRequestHook, type BeforeRetryHook } from 'got';
+import type { DomainLogger } from '../calls/domain-logger.js';
 
-/** The subset of a pino logger the client uses; any pino `Logger` fits. */
-export interface BandwidthClientLogger {
-  debug(fields: Record<string, unknown>, message?: string): void;
-  warn(fields: Record<string, unknown>, message?: string): void;
-}
+/** What of the service's logger the Bandwidth clients write to: a line per attempt, one per retry. */
+export type BandwidthClientLogger = Pick<DomainLogger, 'debug' | 'warn'>;
 
 /**
  * Watches requests to Bandwidth. `endpoint` is the method and path template

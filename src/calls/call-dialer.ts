@@ -1,5 +1,6 @@
 import { waitAfterFailures } from './failure-backoff.js';
 import type { OutboxItem } from './outbox.js';
+import type { DomainLogger } from './domain-logger.js';
 
 /** How one dial attempt ended, as far as the queue is concerned. */
 export type DialResult =
@@ -16,7 +17,7 @@ export interface CallDialerOptions {
    */
   callsPerSecond: number;
   dial: (item: OutboxItem) => Promise<DialResult>;
-  logger: { error(obj: object, msg?: string): void };
+  logger: Pick<DomainLogger, 'error'>;
 }
 
 interface Waiting {

@@ -1,3 +1,4 @@
+import type { DomainLogger } from './domain-logger.js';
 import type { OutboxItem } from './outbox.js';
 
 /**
@@ -5,10 +6,6 @@ import type { OutboxItem } from './outbox.js';
  * the provider was asked), so the outbox entry is still pending and the attempt is to be made again.
  */
 export type EffectOutcome = { ok: true } | { ok: false; error: unknown; unfinished?: boolean };
-
-interface Logger {
-  error(obj: object, msg?: string): void;
-}
 
 /**
  * Sends provider requests one call at a time, in the order they were decided.
@@ -21,7 +18,7 @@ export class EffectRunner {
 
   constructor(
     private readonly perform: (item: OutboxItem, attemptStarted: boolean) => Promise<EffectOutcome>,
-    private readonly logger: Logger,
+    private readonly logger: Pick<DomainLogger, 'error'>,
   ) {}
 
   /** `attemptStarted`: the attempt was recorded when the request was written (see `UnitOfWork`). */

@@ -7,9 +7,6 @@ import { parseCallChange, serializeCallChange } from './call-change-codec.js';
 import { InProcessCallChangeBus } from './in-process-change-bus.js';
 import { redactRedisUrl } from './redis-url.js';
 
-/** The subset of a pino logger the bus writes to; any pino `Logger` fits. */
-export type RedisCallChangeBusLogger = DomainLogger;
-
 export interface RedisCallChangeBusOptions {
   /** `redis://[user:password@]host:port[/db]`. Its password is never logged nor put in an error. */
   url: string;
@@ -19,7 +16,7 @@ export interface RedisCallChangeBusOptions {
    * ignores the database number in the URL, so that does not separate them).
    */
   prefix?: string;
-  logger: RedisCallChangeBusLogger;
+  logger: DomainLogger;
   /**
    * Reads a call's current state from the store. Pub/sub drops whatever is published while a
    * connection is down, so after the subscriber reconnects every call with a listener here is
@@ -80,7 +77,7 @@ export class RedisCallChangeBus implements CallChangeBus {
   private readonly unpublished = new Map<string, CallChange>();
   private readonly channel: string;
   private readonly safeUrl: string;
-  private readonly logger: RedisCallChangeBusLogger;
+  private readonly logger: DomainLogger;
   private readonly loadCall: (callId: string) => Promise<CallRecord | null>;
   private readonly pingTimeoutMs: number;
   private readonly publisher: Redis;
