@@ -2,124 +2,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CallSignal, ProviderEvent } from '../../calls/call-signal.js';
 
-/**
- * Bandwidth v1 call events as delivered to a `callbackUrl` (reference §6).
- *
- * Required fields are only those an event cannot be understood without (who is calling, which
- * playback status, which digit, …); everything else the reference lists is optional, because a
- * rejected webhook is an event lost. Fields the reference does not list are kept as they came.
- */
-interface BandwidthEventBase {
-  /** Distinguishes the documented types from {@link UnknownBandwidthEvent}. */
-  known: true;
-  callId: string;
-  /** URL of the call resource. */
-  callUri?: string;
-  /** ISO 8601 UTC. */
-  time?: string;
-  /** The call's tag on call events, the audio request's tag on playback/speak events. */
-  tag?: string;
-  [field: string]: unknown;
-}
-
-/** §6.3: how a call reached us when it was forwarded. */
-interface BandwidthDiversion {
-  origTo?: string;
-  reason?: string;
-  screen?: string;
-  privacy?: string;
-  counter?: string | number;
-  limit?: string | number;
-  [field: string]: unknown;
-}
-
-/** §6.7 */
-interface IncomingCallEvent extends BandwidthEventBase {
-  eventType: 'incomingcall';
-  from: string;
-  to: string;
-  callState?: string;
-  applicationId?: string;
-  diversion?: BandwidthDiversion;
-}
-
-/** §6.3 */
-interface AnswerEvent extends BandwidthEventBase {
-  eventType: 'answer';
-  from?: string;
-  to?: string;
-  callState?: string;
-  diversion?: BandwidthDiversion;
-}
-
-/** §6.4 */
-interface PlaybackEvent extends BandwidthEventBase {
-  eventType: 'playback';
-  status: 'started' | 'done' | (string & {});
-}
-
-/** §6.5 */
-interface SpeakEvent extends BandwidthEventBase {
-  eventType: 'speak';
-  status: 'started' | 'done' | (string & {});
-  state?: 'PLAYBACK_START' | 'PLAYBACK_STOP' | (string & {});
-}
-
-/** §6.9 */
-interface DtmfEvent extends BandwidthEventBase {
-  eventType: 'dtmf';
-  dtmfDigit: string;
-}
-
-/** §6.10 */
-interface GatherEvent extends BandwidthEventBase {
-  eventType: 'gather';
-  state?: string;
-  digits?: string;
-  reason?: 'max-digits' | 'terminating-digit' | 'inter-digit-timeout' | 'hung-up' | (string & {});
-  gatherId?: string;
-}
-
-/** §6.8 */
-interface TimeoutEvent extends BandwidthEventBase {
-  eventType: 'timeout';
-  from?: string;
-  to?: string;
-}
-
-/** §6.6; a rejected call also arrives as a hangup, with cause `CALL_REJECTED`. */
-interface HangupEvent extends BandwidthEventBase {
-  eventType: 'hangup';
-  from?: string;
-  to?: string;
-  cause?: string;
-  callState?: string;
-}
-
-/** §6.11 */
-interface RecordingEvent extends BandwidthEventBase {
-  eventType: 'recording';
-  recordingId: string;
-  recordingUri?: string;
-  state?: string;
-  status?: string;
-  startTime?: string;
-  endTime?: string;
-}
-
-/** §6.11 */
-interface TranscriptionEvent extends BandwidthEventBase {
-  eventType: 'transcription';
-  transcriptionId: string;
-  recordingId?: string;
-  state?: string;
-  status?: string;
-  textSize?: number;
-  text?: string;
-  textUrl?: string;
-  transcriptionUri?: string;
-}
-
 /** An event type this adapter does not know (conference events, SDK-only `reject`, future types): recorded, not acted on. */
 export interface UnknownBandwidthEvent {
   known: false;
@@ -128,17 +10,11 @@ export interface UnknownBandwidthEvent {
   [field: string]: unknown;
 }
 
-export type KnownBandwidthEvent =
-  | IncomingCallEvent
-  | AnswerEvent
-  | PlaybackEvent
-  | SpeakEvent
-  | DtmfEvent
-  | GatherEvent
-  | TimeoutEvent
-  | HangupEvent
-  | RecordingEvent
-  | TranscriptionEvent;
+/**
+ * A documented event, typed from its schema below (`known` tells it from an
+ * {@link UnknownBandwidthEvent}); fields the reference does not list are kept as they came.
+ */
+export type KnownBandwidthEvent = { [K in KnownEventType]: z.infer<(typeof knownSchemas)[K]> & { known: true } }[KnownEventType];
 
 export type BandwidthEvent = KnownBandwidthEvent | UnknownBandwidthEvent;
 
@@ -190,14 +66,25 @@ const optionalDiversion = z
   .optional()
   .catch(undefined);
 
+/**
+ * Bandwidth v1 call events as delivered to a `callbackUrl` (reference §6).
+ *
+ * Required fields are only those an event cannot be understood without (who is calling, which
+ * playback status, which digit, …); everything else the reference lists is optional, because a
+ * rejected webhook is an event lost.
+ */
 const base = {
   callId: z.string().min(1),
+  /** URL of the call resource. */
   callUri: optionalText,
+  /** ISO 8601 UTC. */
   time: optionalText,
+  /** The call's tag on call events, the audio request's tag on playback/speak events. */
   tag: optionalText,
 };
 
 const knownSchemas = {
+  // §6.7
   incomingcall: z.looseObject({
     ...base,
     eventType: z.literal('incomingcall'),
@@ -207,6 +94,7 @@ const knownSchemas = {
     applicationId: optionalText,
     diversion: optionalDiversion,
   }),
+  // §6.3 (and `diversion`: how a call reached us when it was forwarded)
   answer: z.looseObject({
     ...base,
     eventType: z.literal('answer'),
@@ -215,9 +103,13 @@ const knownSchemas = {
     callState: optionalText,
     diversion: optionalDiversion,
   }),
+  // §6.4: status `started` or `done`
   playback: z.looseObject({ ...base, eventType: z.literal('playback'), status: z.string() }),
+  // §6.5: status `started` or `done`, state `PLAYBACK_START` or `PLAYBACK_STOP`
   speak: z.looseObject({ ...base, eventType: z.literal('speak'), status: z.string(), state: optionalText }),
+  // §6.9
   dtmf: z.looseObject({ ...base, eventType: z.literal('dtmf'), dtmfDigit: z.string() }),
+  // §6.10: reason `max-digits`, `terminating-digit`, `inter-digit-timeout` or `hung-up`
   gather: z.looseObject({
     ...base,
     eventType: z.literal('gather'),
@@ -226,7 +118,9 @@ const knownSchemas = {
     reason: optionalText,
     gatherId: optionalText,
   }),
+  // §6.8
   timeout: z.looseObject({ ...base, eventType: z.literal('timeout'), from: optionalText, to: optionalText }),
+  // §6.6; a rejected call also arrives as a hangup, with cause `CALL_REJECTED`
   hangup: z.looseObject({
     ...base,
     eventType: z.literal('hangup'),
@@ -235,6 +129,7 @@ const knownSchemas = {
     cause: optionalText,
     callState: optionalText,
   }),
+  // §6.11
   recording: z.looseObject({
     ...base,
     eventType: z.literal('recording'),
@@ -245,6 +140,7 @@ const knownSchemas = {
     startTime: optionalText,
     endTime: optionalText,
   }),
+  // §6.11
   transcription: z.looseObject({
     ...base,
     eventType: z.literal('transcription'),
@@ -257,7 +153,7 @@ const knownSchemas = {
     textUrl: optionalText,
     transcriptionUri: optionalText,
   }),
-} satisfies Record<KnownBandwidthEvent['eventType'], z.ZodType>;
+};
 
 type KnownEventType = keyof typeof knownSchemas;
 
@@ -291,7 +187,7 @@ export function parseBandwidthEvent(body: unknown): ParseBandwidthEventResult {
       const field = issue?.path.map(String).join('.') ?? '';
       return { ok: false, error: `${eventType} event: field "${field}": ${issue?.message ?? 'invalid'}` };
     }
-    event = { ...(parsed.data as Omit<KnownBandwidthEvent, 'known'>), known: true } as KnownBandwidthEvent;
+    event = { ...parsed.data, known: true };
   } else {
     event = { ...payload, eventType, callId: payload.callId as string, known: false };
   }
