@@ -7,17 +7,22 @@ import type { CallChangeBus } from '../change-bus/call-change-bus.js';
  * first, so a client never misses a change made between its query and its subscription.
  * Snapshots never go backwards: one older than what was already sent is skipped.
  *
- * A reader that falls behind gets each call's latest snapshot rather than every one in between:
- * what waits for it is at most one snapshot per call, however fast calls change and however
- * slowly it reads, instead of a queue that grows with every change.
+ * A reader that keeps up gets every snapshot. One that falls more than
+ * {@link MAX_PENDING_SNAPSHOTS} behind gets each call's latest rather than every one in between:
+ * what waits for it is bounded however fast calls change and however slowly it reads.
  */
+export const MAX_PENDING_SNAPSHOTS = 1000;
+
 export function callUpdateStream(store: CallStore, bus: CallChangeBus, callId: string | null): AsyncIterableIterator<CallRecord> {
   return new CallSnapshots(store, bus, callId);
 }
 
 class CallSnapshots implements AsyncIterableIterator<CallRecord> {
-  /** The newest snapshot not yet taken, per call, in the order their calls first changed. */
-  private readonly pending = new Map<string, CallRecord>();
+  /** Snapshots not yet taken, in the order they came. */
+  private pending: CallRecord[] = [];
+  private head = 0;
+  /** The sequence of the newest snapshot waiting in `pending`, per call. */
+  private readonly queued = new Map<string, number>();
   /** The sequence of the last snapshot taken, per call. */
   private readonly sent = new Map<string, number>();
   private waiting: { resolve: (result: IteratorResult<CallRecord>) => void; reject: (error: unknown) => void } | undefined;
@@ -68,9 +73,10 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
   private offer(call: CallRecord): void {
     if (this.finished) return;
     if ((this.sent.get(call.id) ?? -1) >= call.lastSequence) return;
-    const queued = this.pending.get(call.id);
-    if (queued && queued.lastSequence >= call.lastSequence) return;
-    this.pending.set(call.id, call);
+    if ((this.queued.get(call.id) ?? -1) >= call.lastSequence) return;
+    this.pending.push(call);
+    this.queued.set(call.id, call.lastSequence);
+    if (this.pending.length - this.head > MAX_PENDING_SNAPSHOTS) this.keepLatestOnly();
     if (!this.waiting) return;
     const { resolve } = this.waiting;
     this.waiting = undefined;
@@ -79,14 +85,32 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
 
   /** The oldest waiting snapshot, now counted as sent. */
   private take(): CallRecord | undefined {
-    const next = this.pending.entries().next();
-    if (next.done) return undefined;
-    const [id, call] = next.value;
-    this.pending.delete(id);
+    if (this.head >= this.pending.length) return undefined;
+    const call = this.pending[this.head]!;
+    this.head += 1;
+    if (this.head === this.pending.length) {
+      this.pending = [];
+      this.head = 0;
+    }
+    const { id } = call;
+    if (this.queued.get(id) === call.lastSequence) this.queued.delete(id);
     // An ended call changes no more, so an every-call stream forgets it instead of growing.
     if (this.callId === null && call.endedAt) this.sent.delete(id);
     else this.sent.set(id, call.lastSequence);
     return call;
+  }
+
+  /** For a reader too far behind: of each call, only its newest waiting snapshot, where its first one stood. */
+  private keepLatestOnly(): void {
+    const latest = new Map<string, CallRecord>();
+    for (let i = this.head; i < this.pending.length; i += 1) {
+      const call = this.pending[i]!;
+      const kept = latest.get(call.id);
+      // Map.set on a key already there keeps its place: the call stays where it first changed.
+      if (!kept || kept.lastSequence < call.lastSequence) latest.set(call.id, call);
+    }
+    this.pending = [...latest.values()];
+    this.head = 0;
   }
 
   private fail(error: unknown): void {
@@ -105,7 +129,9 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
     if (this.finished) return;
     this.finished = true;
     this.unsubscribe();
-    this.pending.clear();
+    this.pending = [];
+    this.head = 0;
+    this.queued.clear();
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
