@@ -2,6 +2,7 @@ import type { CallEventRecord } from '../calls/call.js';
 import type { CallStore } from '../calls/call-store.js';
 import type { CallChange } from '../calls/change-notifier.js';
 import type { CallChangeBus } from '../change-bus/call-change-bus.js';
+import { PullIterator } from './pull-iterator.js';
 
 export interface CallEventFeedsOptions {
   /**
@@ -173,7 +174,7 @@ class CallEventFeed {
 }
 
 /** One subscription's view of the feed: an async iterator with its own queue and position. */
-class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
+class FeedSubscriber extends PullIterator<CallEventRecord> {
   /** The last sequence put in this subscriber's queue (its `afterSequence` until an event comes). */
   receivedUpTo: number;
   /** Whether any event has come, i.e. whether `receivedUpTo` is a sequence the log holds. */
@@ -181,46 +182,17 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
   private queue: CallEventRecord[] = [];
   private head = 0;
   private reading = false;
-  private finished = false;
-  private failure: { error: unknown } | undefined;
-  private waiting: { resolve: (result: IteratorResult<CallEventRecord>) => void; reject: (error: unknown) => void } | undefined;
 
   constructor(
     private readonly feed: CallEventFeed,
     afterSequence: number,
   ) {
+    super();
     this.receivedUpTo = afterSequence;
   }
 
   get queued(): number {
     return this.queue.length - this.head;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<CallEventRecord>> {
-    if (this.head < this.queue.length) return Promise.resolve({ value: this.take(), done: false });
-    if (this.failure) {
-      const { error } = this.failure;
-      this.close();
-      return Promise.reject(error);
-    }
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    // Off the feed (new, or too slow for it) and drained: read on from the store.
-    if (!this.feed.live.has(this)) this.catchUp();
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<CallEventRecord>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error: unknown): Promise<IteratorResult<CallEventRecord>> {
-    this.close();
-    return Promise.reject(error);
   }
 
   enqueue(events: readonly CallEventRecord[]): void {
@@ -233,15 +205,9 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
     this.wake();
   }
 
-  fail(error: unknown): void {
-    this.failure = { error };
+  override fail(error: unknown): void {
     this.feed.live.delete(this);
-    if (this.waiting) {
-      const { reject } = this.waiting;
-      this.waiting = undefined;
-      this.close();
-      reject(error);
-    }
+    super.fail(error);
   }
 
   /**
@@ -255,13 +221,31 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
       () => {
         this.reading = false;
         // Drained while that read was finishing: read on.
-        if (this.waiting && !this.feed.live.has(this)) this.catchUp();
+        if (this.awaited && !this.feed.live.has(this)) this.catchUp();
       },
       (error: unknown) => {
         this.reading = false;
         this.fail(error);
       },
     );
+  }
+
+  /** Off the feed (new, or too slow for it) and drained: read on from the store. */
+  protected override drained(): void {
+    if (!this.feed.live.has(this)) this.catchUp();
+  }
+
+  protected override take(): CallEventRecord | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const value = this.queue[this.head]!;
+    this.head += 1;
+    if (this.head === this.queue.length) this.clearQueue();
+    return value;
+  }
+
+  protected override release(): void {
+    this.clearQueue();
+    this.feed.leave(this);
   }
 
   private async readOn(): Promise<void> {
@@ -278,34 +262,8 @@ class FeedSubscriber implements AsyncIterableIterator<CallEventRecord> {
     }
   }
 
-  private wake(): void {
-    if (!this.waiting || this.head >= this.queue.length) return;
-    const { resolve } = this.waiting;
-    this.waiting = undefined;
-    resolve({ value: this.take(), done: false });
-  }
-
-  private take(): CallEventRecord {
-    const value = this.queue[this.head]!;
-    this.head += 1;
-    if (this.head === this.queue.length) this.clearQueue();
-    return value;
-  }
-
   private clearQueue(): void {
     this.queue = [];
     this.head = 0;
-  }
-
-  private close(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.clearQueue();
-    this.feed.leave(this);
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
   }
 }

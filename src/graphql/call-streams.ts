@@ -1,6 +1,7 @@
 import type { CallRecord } from '../calls/call.js';
 import type { CallStore } from '../calls/call-store.js';
 import type { CallChangeBus } from '../change-bus/call-change-bus.js';
+import { PullIterator } from './pull-iterator.js';
 
 /**
  * Snapshots of a call (or of every call) as they change. With a call id the current state comes
@@ -17,7 +18,7 @@ export function callUpdateStream(store: CallStore, bus: CallChangeBus, callId: s
   return new CallSnapshots(store, bus, callId);
 }
 
-class CallSnapshots implements AsyncIterableIterator<CallRecord> {
+class CallSnapshots extends PullIterator<CallRecord> {
   /** Snapshots not yet taken, in the order they came. */
   private pending: CallRecord[] = [];
   private head = 0;
@@ -25,9 +26,6 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
   private readonly queued = new Map<string, number>();
   /** The sequence of the last snapshot taken, per call. */
   private readonly sent = new Map<string, number>();
-  private waiting: { resolve: (result: IteratorResult<CallRecord>) => void; reject: (error: unknown) => void } | undefined;
-  private failure: { error: unknown } | undefined;
-  private finished = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -35,6 +33,7 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
     bus: CallChangeBus,
     private readonly callId: string | null,
   ) {
+    super();
     this.unsubscribe = bus.subscribe(callId, (change) => this.offer(change.call));
     if (callId !== null) {
       store.getCall(callId).then(
@@ -44,47 +43,7 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
     }
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<CallRecord>> {
-    if (this.failure) {
-      const { error } = this.failure;
-      this.end();
-      return Promise.reject(error);
-    }
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    const call = this.take();
-    if (call) return Promise.resolve({ value: call, done: false });
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<CallRecord>> {
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error: unknown): Promise<IteratorResult<CallRecord>> {
-    this.end();
-    return Promise.reject(error);
-  }
-
-  private offer(call: CallRecord): void {
-    if (this.finished) return;
-    if ((this.sent.get(call.id) ?? -1) >= call.lastSequence) return;
-    if ((this.queued.get(call.id) ?? -1) >= call.lastSequence) return;
-    this.pending.push(call);
-    this.queued.set(call.id, call.lastSequence);
-    if (this.pending.length - this.head > MAX_PENDING_SNAPSHOTS) this.keepLatestOnly();
-    if (!this.waiting) return;
-    const { resolve } = this.waiting;
-    this.waiting = undefined;
-    resolve({ value: this.take()!, done: false });
-  }
-
-  /** The oldest waiting snapshot, now counted as sent. */
-  private take(): CallRecord | undefined {
+  protected override take(): CallRecord | undefined {
     if (this.head >= this.pending.length) return undefined;
     const call = this.pending[this.head]!;
     this.head += 1;
@@ -100,6 +59,23 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
     return call;
   }
 
+  protected override release(): void {
+    this.unsubscribe();
+    this.pending = [];
+    this.head = 0;
+    this.queued.clear();
+  }
+
+  private offer(call: CallRecord): void {
+    if (this.finished) return;
+    if ((this.sent.get(call.id) ?? -1) >= call.lastSequence) return;
+    if ((this.queued.get(call.id) ?? -1) >= call.lastSequence) return;
+    this.pending.push(call);
+    this.queued.set(call.id, call.lastSequence);
+    if (this.pending.length - this.head > MAX_PENDING_SNAPSHOTS) this.keepLatestOnly();
+    this.wake();
+  }
+
   /** For a reader too far behind: of each call, only its newest waiting snapshot, where its first one stood. */
   private keepLatestOnly(): void {
     const latest = new Map<string, CallRecord>();
@@ -111,31 +87,5 @@ class CallSnapshots implements AsyncIterableIterator<CallRecord> {
     }
     this.pending = [...latest.values()];
     this.head = 0;
-  }
-
-  private fail(error: unknown): void {
-    if (this.finished) return;
-    if (!this.waiting) {
-      this.failure = { error };
-      return;
-    }
-    const { reject } = this.waiting;
-    this.waiting = undefined;
-    this.end();
-    reject(error);
-  }
-
-  private end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.unsubscribe();
-    this.pending = [];
-    this.head = 0;
-    this.queued.clear();
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
   }
 }
