@@ -1,3 +1,5 @@
+import { KeyedCounter } from './keyed-counter.js';
+
 /**
  * How many WebSockets may be open at once, so that one client (a runaway reconnect loop, a
  * script) cannot take the sockets and memory everyone else needs.
@@ -26,32 +28,18 @@ export const TOO_MANY_CONNECTIONS_CLOSE_CODE = 1013;
 
 /** Open WebSockets per remote address and per caller; grants a new one a slot or refuses it. */
 export class ConnectionQuota {
-  private readonly byAddress = new Map<string, number>();
-  private readonly byCaller = new Map<string, number>();
+  private readonly byAddress = new KeyedCounter();
+  private readonly byCaller = new KeyedCounter();
 
   constructor(private readonly limits: ConnectionLimits) {}
 
   /** A slot for one more connection from `address`, released by the function returned; undefined when refused. */
   admitAddress(address: string): (() => void) | undefined {
-    return take(this.byAddress, address, this.limits.perAddress);
+    return this.byAddress.count(address) < this.limits.perAddress ? this.byAddress.add(address) : undefined;
   }
 
   /** A slot for one more connection of `caller`, released by the function returned; undefined when refused. */
   admitCaller(caller: string): (() => void) | undefined {
-    return take(this.byCaller, caller, this.limits.perToken);
+    return this.byCaller.count(caller) < this.limits.perToken ? this.byCaller.add(caller) : undefined;
   }
-}
-
-function take(counts: Map<string, number>, key: string, max: number): (() => void) | undefined {
-  const open = counts.get(key) ?? 0;
-  if (open >= max) return undefined;
-  counts.set(key, open + 1);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    const left = (counts.get(key) ?? 1) - 1;
-    if (left > 0) counts.set(key, left);
-    else counts.delete(key);
-  };
 }

@@ -102,12 +102,13 @@ export function graphqlOverWebSocket(options: GraphQLWsOptions): WebsocketHandle
       const rateLimited = await rateLimit.consume(caller, document, operation);
       if (rateLimited) return [rateLimited];
       if (operation.operation === 'subscription') {
-        let slot = quota.take(ctx, caller.id);
+        const onConnection = (): number => openSubscriptions.get(ctx)?.size ?? 0;
+        let slot = quota.take(caller.id, onConnection());
         // A subscription the client completed just before this message frees its slot a few promise
         // steps after its `complete` arrived: let those settle before refusing.
         if (!slot.granted) {
           await new Promise((resolve) => setImmediate(resolve));
-          slot = quota.take(ctx, caller.id);
+          slot = quota.take(caller.id, onConnection());
         }
         if (!slot.granted) {
           options.metrics?.subscriptionRefused(slot.limit);

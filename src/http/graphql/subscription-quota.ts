@@ -1,3 +1,5 @@
+import { KeyedCounter } from './keyed-counter.js';
+
 /**
  * How many subscriptions may be open at once. Each costs memory (tens of KiB with its socket's
  * share) and a place in its call's feed, so without a bound one client could take the memory
@@ -28,23 +30,22 @@ export type SubscriptionLimitName = 'connection' | 'token' | 'instance';
 
 export type QuotaOutcome = { granted: true; release: () => void } | { granted: false; limit: SubscriptionLimitName; max: number };
 
-/** Counts open subscriptions per connection, per caller and on the instance, and grants or refuses new ones. */
+/** Counts open subscriptions per caller and on the instance, and grants or refuses new ones. */
 export class SubscriptionQuota {
-  private readonly byConnection = new WeakMap<object, number>();
-  private readonly byCaller = new Map<string, number>();
+  private readonly byCaller = new KeyedCounter();
   private total = 0;
 
   constructor(private readonly limits: SubscriptionLimits) {}
 
-  /** A slot for one more subscription of `caller` on `connection`, or the limit it would pass. */
-  take(connection: object, caller: string): QuotaOutcome {
-    const onConnection = this.byConnection.get(connection) ?? 0;
-    const ofCaller = this.byCaller.get(caller) ?? 0;
+  /**
+   * A slot for one more subscription of `caller` on a connection that holds `onConnection` open
+   * ones already (the connection keeps its own list of them), or the limit it would pass.
+   */
+  take(caller: string, onConnection: number): QuotaOutcome {
     if (onConnection >= this.limits.perConnection) return { granted: false, limit: 'connection', max: this.limits.perConnection };
-    if (ofCaller >= this.limits.perToken) return { granted: false, limit: 'token', max: this.limits.perToken };
+    if (this.byCaller.count(caller) >= this.limits.perToken) return { granted: false, limit: 'token', max: this.limits.perToken };
     if (this.total >= this.limits.perInstance) return { granted: false, limit: 'instance', max: this.limits.perInstance };
-    this.byConnection.set(connection, onConnection + 1);
-    this.byCaller.set(caller, ofCaller + 1);
+    const releaseCaller = this.byCaller.add(caller);
     this.total += 1;
     let released = false;
     return {
@@ -52,10 +53,7 @@ export class SubscriptionQuota {
       release: () => {
         if (released) return;
         released = true;
-        this.byConnection.set(connection, (this.byConnection.get(connection) ?? 1) - 1);
-        const left = (this.byCaller.get(caller) ?? 1) - 1;
-        if (left > 0) this.byCaller.set(caller, left);
-        else this.byCaller.delete(caller);
+        releaseCaller();
         this.total -= 1;
       },
     };
