@@ -58,8 +58,7 @@ const stamp = fingerprint.digest('hex');
 const consoleFresh =
   !force && existsSync(join(consoleOut, 'index.html')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
 if (!consoleFresh) {
-  run(bin('graphql-codegen'), ['--config', 'console/codegen.ts', '--silent']);
-  run(bin('tsc'), ['-p', 'console/tsconfig.json']);
+  run('npm', ['run', '--silent', 'console:types']);
   run(bin('vite'), ['build', '--config', 'console/vite.config.ts', '--logLevel', 'warn']);
   // Bundles from earlier builds stay until `npm run clean`: a page already loaded may still ask for them.
   writeFileSync(stampFile, stamp);
